@@ -1,0 +1,58 @@
+# Roger — every target sets itself up on a fresh machine.
+SHELL := /bin/bash
+VENV := .venv
+BIN := $(VENV)/bin
+# A Python >= 3.12: python3.13, python3.12, or the newest one pyenv has (when python3 is older).
+PYTHON ?= $(shell for p in python3.13 python3.12 python3; do \
+	  if command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1; then echo $$p; exit 0; fi; \
+	done; \
+	root=$$(pyenv root 2>/dev/null || echo $$HOME/.pyenv); \
+	for v in $$(ls -1 $$root/versions 2>/dev/null | grep -E '^3\.(1[2-9]|[2-9][0-9])\.[0-9]+$$' | sort -t. -k2,2nr -k3,3nr); do \
+	  echo $$root/versions/$$v/bin/python3; exit 0; \
+	done)
+PORT ?= 8000
+SANDBOX_PORT ?= 8765
+
+.PHONY: help install run test contract browser lint bench clean
+
+help:
+	@echo "make run      — the demo: SQLite, demo data, web on http://127.0.0.1:$(PORT) + worker + ERP sandbox"
+	@echo "make test     — the test suite (PostgreSQL when DATABASE_URL is set, else SQLite)"
+	@echo "make contract — Xero conformance: connector requests and sandbox responses vs Xero's OpenAPI description"
+	@echo "make lint     — ruff + import-linter contracts"
+	@echo "make bench    — performance figures as JSON lines (PostgreSQL)"
+
+$(BIN)/python:
+	@test -n "$(PYTHON)" || { echo "No Python >= 3.12 found (tried python3.13, python3.12, pyenv)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: $(BIN)/python pyproject.toml requirements.lock
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed
+
+run: install
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py collectstatic --noinput -v0
+	ROGER_SANDBOX_URL=http://127.0.0.1:$(SANDBOX_PORT) PORT=$(PORT) SANDBOX_PORT=$(SANDBOX_PORT) $(BIN)/honcho start -f Procfile
+
+test: install
+	$(BIN)/pytest -m "not contract and not browser" $(PYTEST_ARGS)
+
+contract: install
+	ROGER_XERO_OPENAPI=$${ROGER_XERO_OPENAPI:-$(abspath ../shared/specs/xero_accounting.yaml)} $(BIN)/pytest -m contract $(PYTEST_ARGS)
+
+browser: install
+	$(BIN)/pytest -m browser $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/lint-imports
+
+bench: install
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) staticfiles roger.sqlite3*

@@ -1,0 +1,201 @@
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+
+from roger.models import Company
+
+CURRENCIES = [("DKK", "DKK"), ("EUR", "EUR"), ("USD", "USD"), ("GBP", "GBP"), ("SEK", "SEK"), ("NOK", "NOK")]
+
+# The fields whose change reaches the ERP (R1).  A change to any of them bumps ``Document.version``.
+SYNCED_FIELDS = frozenset(
+    {
+        "vendor",
+        "invoice_number",
+        "issue_date",
+        "due_date",
+        "currency",
+        "total",
+        "vat",
+        "vat_code",
+        "category",
+        "department",
+        "description",
+    }
+)
+
+
+class CompanyQuerySet(models.QuerySet):
+    def for_company(self, company: Company | int) -> CompanyQuerySet:
+        return self.filter(company=company)
+
+
+class Vendor(models.Model):
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="vendors")
+    number = models.CharField(max_length=40, help_text="Roger's supplier number, the key used in every ERP")
+    name = models.CharField(max_length=200)
+    tax_number = models.CharField(max_length=40, blank=True)
+    email = models.EmailField(blank=True)
+    country = models.CharField(max_length=2, blank=True)
+
+    objects = CompanyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["company", "number"], name="vendor_number_unique_per_company")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Category(models.Model):
+    """An expense category; admins map each to an ERP account."""
+
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="categories")
+    name = models.CharField(max_length=100)
+    account_code = models.CharField(max_length=20, blank=True, help_text="The company's own account number")
+
+    objects = CompanyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "categories"
+        constraints = [models.UniqueConstraint(fields=["company", "name"], name="category_name_unique_per_company")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Department(models.Model):
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="departments")
+    name = models.CharField(max_length=100)
+
+    objects = CompanyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["company", "name"], name="department_name_unique_per_company")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class VatCode(models.Model):
+    """The company's VAT codes; admins map each to an ERP tax type."""
+
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="vat_codes")
+    code = models.CharField(max_length=20)
+    name = models.CharField(max_length=100)
+    rate = models.DecimalField(max_digits=5, decimal_places=2, default=Decimal("0"))
+
+    objects = CompanyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["code"]
+        constraints = [models.UniqueConstraint(fields=["company", "code"], name="vat_code_unique_per_company")]
+
+    def __str__(self) -> str:
+        return f"{self.code} ({self.name})"
+
+
+class DocumentQuerySet(CompanyQuerySet):
+    def unpaid(self) -> DocumentQuerySet:
+        return self.filter(status=Document.Status.APPROVED)
+
+    def paid(self) -> DocumentQuerySet:
+        return self.filter(status=Document.Status.PAID)
+
+    def synced(self) -> DocumentQuerySet:
+        """Documents that belong in the ERP: approved on (R3)."""
+        return self.filter(status__in=[Document.Status.APPROVED, Document.Status.PAID])
+
+
+class Document(models.Model):
+    """A supplier bill."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        AWAITING_APPROVAL = "awaiting_approval", "Awaiting approval"
+        APPROVED = "approved", "Unpaid"
+        PAID = "paid", "Paid"
+
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="documents")
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    vendor = models.ForeignKey(Vendor, on_delete=models.PROTECT, related_name="documents")
+    invoice_number = models.CharField(max_length=50)
+    issue_date = models.DateField()
+    due_date = models.DateField(null=True, blank=True)
+    currency = models.CharField(max_length=3, choices=CURRENCIES)
+    total = models.DecimalField(max_digits=14, decimal_places=2, help_text="Including VAT")
+    vat = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal("0"))
+    vat_code = models.ForeignKey(VatCode, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    description = models.CharField(max_length=500, blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
+    marked_paid = models.BooleanField(default=False, help_text="Paid outside Roger and marked as paid")
+    paid_on = models.DateField(null=True, blank=True)
+    approved_at = models.DateTimeField(null=True, blank=True)
+    # Bumped by every change that reaches the ERP; the sync engine syncs "the latest version" (R2).
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = DocumentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-issue_date", "-id"]
+        indexes = [
+            models.Index(fields=["company", "status", "-issue_date"], name="document_company_status_idx"),
+            models.Index(fields=["company", "-issue_date", "-id"], name="document_company_date_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(total__gte=0), name="document_total_not_negative"),
+            models.CheckConstraint(condition=Q(vat__gte=0) & Q(vat__lte=F("total")), name="document_vat_within_total"),
+            models.CheckConstraint(
+                condition=Q(due_date__isnull=True) | Q(due_date__gte=F("issue_date")), name="document_due_after_issue"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["draft", "awaiting_approval", "approved", "paid"]), name="document_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="paid") | Q(paid_on__isnull=False), name="paid_document_has_date"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.vendor.name} {self.invoice_number}" if self.vendor_id else self.invoice_number
+
+    @property
+    def is_paid(self) -> bool:
+        return self.status == self.Status.PAID
+
+    @property
+    def is_synced_state(self) -> bool:
+        return self.status in (self.Status.APPROVED, self.Status.PAID)
+
+    @property
+    def net_amount(self) -> Decimal:
+        return self.total - self.vat
+
+
+class Payment(models.Model):
+    """A payment of a document registered in Roger (partial payments allowed)."""
+
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="payments")
+    amount = models.DecimalField(max_digits=14, decimal_places=2)
+    paid_on = models.DateField()
+    reference = models.CharField(max_length=100, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["paid_on", "id"]
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive")]
+
+    def __str__(self) -> str:
+        return f"{self.amount} on {self.paid_on}"

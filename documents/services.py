@@ -1,0 +1,211 @@
+"""The only writers of documents (DESIGN §4).
+
+Each function is keyword-only and atomic, validates before it saves (a ``ValidationError`` naming the field,
+nothing saved), bumps ``Document.version`` when something that reaches the ERP changes, and sends exactly one
+``document_changed`` event inside the transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F, Sum
+from django.utils import timezone
+
+from documents.models import SYNCED_FIELDS, Category, Department, Document, Payment, VatCode, Vendor
+from documents.signals import document_changed
+from roger.models import Company
+
+Actor = AbstractBaseUser | None
+
+EDITABLE_FIELDS = SYNCED_FIELDS
+_COMPANY_SCOPED = {"vendor": Vendor, "category": Category, "department": Department, "vat_code": VatCode}
+
+
+def _check_company_scope(company_id: int, values: dict[str, Any]) -> None:
+    """Related objects must belong to the document's company (tenancy, ASVS 8.4.1)."""
+    errors = {}
+    for field, model in _COMPANY_SCOPED.items():
+        obj = values.get(field)
+        if obj is not None and not isinstance(obj, model):
+            errors[field] = f"Expected a {model.__name__}."
+        elif obj is not None and obj.company_id != company_id:
+            errors[field] = f"This {model._meta.verbose_name} belongs to another company."
+    if errors:
+        raise ValidationError(errors)
+
+
+def _check_amounts(document: Document) -> None:
+    errors = {}
+    for field in ("total", "vat"):
+        value = getattr(document, field)
+        if not isinstance(value, Decimal):
+            continue
+        if value.as_tuple().exponent < -2:  # type: ignore[operator]
+            errors[field] = "Use at most 2 decimals."
+        elif value < 0:
+            errors[field] = "Must not be negative."
+    if "vat" not in errors and "total" not in errors and document.vat > document.total:
+        errors["vat"] = "VAT cannot be more than the total."
+    if document.due_date and document.issue_date and document.due_date < document.issue_date:
+        errors["due_date"] = "The due date cannot be before the issue date."
+    if errors:
+        raise ValidationError(errors)
+
+
+def _validate(document: Document) -> None:
+    _check_amounts(document)
+    document.full_clean(exclude=["company"], validate_constraints=True)
+
+
+def _emit(document: Document, *, event: str, changed: frozenset[str], actor: Actor) -> None:
+    document_changed.send(sender=Document, document=document, event=event, changed=changed, actor=actor)
+
+
+def _locked(document: Document) -> Document:
+    """Re-read under a row lock so concurrent edits bump the version one after the other."""
+    return Document.objects.select_for_update().select_related("vendor").get(pk=document.pk)
+
+
+def _bump_version(document: Document) -> None:
+    Document.objects.filter(pk=document.pk).update(version=F("version") + 1)
+    document.version += 1
+
+
+@transaction.atomic
+def document_create(
+    *,
+    company: Company,
+    actor: Actor,
+    vendor: Vendor,
+    invoice_number: str,
+    issue_date: dt.date,
+    currency: str,
+    total: Decimal,
+    vat: Decimal = Decimal("0"),
+    due_date: dt.date | None = None,
+    vat_code: VatCode | None = None,
+    category: Category | None = None,
+    department: Department | None = None,
+    description: str = "",
+) -> Document:
+    values = {"vendor": vendor, "category": category, "department": department, "vat_code": vat_code}
+    _check_company_scope(company.pk, values)
+    document = Document(
+        company=company,
+        invoice_number=invoice_number,
+        issue_date=issue_date,
+        due_date=due_date,
+        currency=currency,
+        total=total,
+        vat=vat,
+        description=description,
+        **values,
+    )
+    _validate(document)
+    document.save()
+    _emit(document, event="created", changed=SYNCED_FIELDS, actor=actor)
+    return document
+
+
+def _transition(document: Document, *, allowed_from: tuple[str, ...], to: str) -> None:
+    if document.status not in allowed_from:
+        now = document.get_status_display().lower()
+        raise ValidationError({"status": f"A document that is {now} cannot become {to.replace('_', ' ')}."})
+
+
+@transaction.atomic
+def document_submit(*, document: Document, actor: Actor) -> Document:
+    document = _locked(document)
+    _transition(document, allowed_from=(Document.Status.DRAFT,), to=Document.Status.AWAITING_APPROVAL)
+    document.status = Document.Status.AWAITING_APPROVAL
+    document.save(update_fields=["status", "updated_at"])
+    _emit(document, event="submitted", changed=frozenset(), actor=actor)
+    return document
+
+
+@transaction.atomic
+def document_approve(*, document: Document, actor: Actor) -> Document:
+    document = _locked(document)
+    _transition(
+        document, allowed_from=(Document.Status.DRAFT, Document.Status.AWAITING_APPROVAL), to=Document.Status.APPROVED
+    )
+    _validate(document)
+    document.status = Document.Status.APPROVED
+    document.approved_at = timezone.now()
+    document.save(update_fields=["status", "approved_at", "updated_at"])
+    # Approval is what puts the bill into the ERP (R1, R3): the ERP's copy must catch up, so bump.
+    _bump_version(document)
+    _emit(document, event="approved", changed=frozenset(), actor=actor)
+    return document
+
+
+@transaction.atomic
+def document_update(*, document: Document, actor: Actor, **changes: Any) -> Document:
+    unknown = set(changes) - EDITABLE_FIELDS
+    if unknown:
+        raise ValidationError({field: "This field cannot be edited." for field in sorted(unknown)})
+    document = _locked(document)
+    _check_company_scope(document.company_id, changes)
+    changed = frozenset(field for field, value in changes.items() if getattr(document, field) != value)
+    if not changed:
+        return document
+    for field in changed:
+        setattr(document, field, changes[field])
+    _validate(document)
+    document.save(update_fields=[*changed, "updated_at"])
+    _bump_version(document)
+    _emit(document, event="updated", changed=changed, actor=actor)
+    return document
+
+
+def _paid_so_far(document: Document) -> Decimal:
+    return document.payments.aggregate(total=Sum("amount"))["total"] or Decimal("0")
+
+
+@transaction.atomic
+def payment_register(
+    *, document: Document, actor: Actor, amount: Decimal, paid_on: dt.date, reference: str = ""
+) -> Payment:
+    document = _locked(document)
+    if document.status not in (Document.Status.APPROVED, Document.Status.PAID):
+        raise ValidationError({"amount": "Payments can only be registered on approved documents."})
+    if document.marked_paid:
+        raise ValidationError({"amount": "This document was marked as paid; no further payments can be added."})
+    payment = Payment(document=document, amount=amount, paid_on=paid_on, reference=reference, created_by=actor)
+    payment.full_clean(exclude=["document"])
+    if isinstance(amount, Decimal) and amount.as_tuple().exponent < -2:  # type: ignore[operator]
+        raise ValidationError({"amount": "Use at most 2 decimals."})
+    outstanding = document.total - _paid_so_far(document)
+    if amount > outstanding:
+        raise ValidationError({"amount": f"Only {outstanding} {document.currency} is outstanding."})
+    payment.save()
+    if amount == outstanding:
+        document.status = Document.Status.PAID
+        document.paid_on = paid_on
+        document.save(update_fields=["status", "paid_on", "updated_at"])
+    _bump_version(document)
+    _emit(document, event="paid" if document.is_paid else "payment_registered", changed=frozenset(), actor=actor)
+    return payment
+
+
+@transaction.atomic
+def document_mark_paid(*, document: Document, actor: Actor, paid_on: dt.date | None = None) -> Document:
+    document = _locked(document)
+    if document.status != Document.Status.APPROVED:
+        raise ValidationError({"status": "Only an approved, unpaid document can be marked as paid."})
+    paid_on = paid_on or timezone.localdate()
+    if paid_on < document.issue_date:
+        raise ValidationError({"paid_on": "The payment date cannot be before the issue date."})
+    document.status = Document.Status.PAID
+    document.marked_paid = True
+    document.paid_on = paid_on
+    document.save(update_fields=["status", "marked_paid", "paid_on", "updated_at"])
+    _bump_version(document)
+    _emit(document, event="paid", changed=frozenset(), actor=actor)
+    return document

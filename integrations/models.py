@@ -1,0 +1,315 @@
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+
+from documents.models import Document
+from integrations import crypto
+from roger.models import Company
+
+
+class Integration(models.Model):
+    """One ERP connection of a company."""
+
+    class Kind(models.TextChoices):
+        XERO = "xero", "Xero"
+        ECONOMIC = "economic", "Visma e-conomic"
+
+    class Connection(models.TextChoices):
+        NOT_CONNECTED = "not_connected", "Not connected"
+        CONNECTED = "connected", "Connected"
+        NEEDS_RECONNECT = "needs_reconnect", "Needs reconnect"
+
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="integrations")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    name = models.CharField(max_length=100)
+    enabled = models.BooleanField(default=True)
+    auto_sync = models.BooleanField(default=True, help_text="Sync automatically on approval, edits and payment")
+    push_drafts = models.BooleanField(default=False, help_text="Also push documents before approval (R3)")
+    book_after_sync = models.BooleanField(default=False, help_text="Book the entries Roger created (e-conomic)")
+    # Fernet-encrypted JSON (tokens, agreement grant…); read and written only through get/set_credentials.
+    credentials_encrypted = models.TextField(blank=True, default="", editable=False)
+    # Non-secret connection settings: tenant id and name (Xero), journal number (e-conomic), token expiry.
+    settings = models.JSONField(default=dict, blank=True)
+    # {"accounts": {category_id: code}, "tax_types": {vat_code_id: type}, "tracking": {department_id: option},
+    #  "bank_account": code}
+    mappings = models.JSONField(default=dict, blank=True)
+    connection = models.CharField(max_length=20, choices=Connection.choices, default=Connection.NOT_CONNECTED)
+    connection_message = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["kind", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["company", "name"], name="integration_name_unique_per_company"),
+            models.CheckConstraint(condition=Q(kind__in=["xero", "economic"]), name="integration_kind_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_credentials(self) -> dict[str, Any]:
+        return crypto.decrypt_json(self.credentials_encrypted)
+
+    def set_credentials(self, values: dict[str, Any]) -> None:
+        self.credentials_encrypted = crypto.encrypt_json(values)
+
+    @property
+    def is_active(self) -> bool:
+        return self.enabled and self.connection == self.Connection.CONNECTED
+
+
+class EntryKind(models.TextChoices):
+    BILL = "bill", "Vendor bill"
+    PAYMENT = "payment", "Vendor payment"
+
+
+class ErrorCategory(models.TextChoices):
+    TEMPORARY = "temporary", "Temporary"
+    AUTHENTICATION = "authentication", "Authentication"
+    SETUP = "setup", "Setup"
+    VALIDATION = "validation", "Validation"
+    BOOKED = "booked", "Booked"
+    UNSUPPORTED = "unsupported", "Unsupported"
+
+
+class ErpEntry(models.Model):
+    """Roger's link to one ERP entry (R4): at most one bill and one payment per document and integration."""
+
+    class State(models.TextChoices):
+        SYNCED = "synced", "Synced"
+        BLOCKED = "blocked", "Blocked (booked in the ERP)"
+        FAILED = "failed", "Failed"
+        UNCERTAIN = "uncertain", "Outcome unknown"
+        NOT_SYNCED = "not_synced", "Not synced"
+
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="erp_entries")
+    integration = models.ForeignKey(Integration, on_delete=models.CASCADE, related_name="entries")
+    kind = models.CharField(max_length=10, choices=EntryKind.choices)
+    erp_id = models.CharField(max_length=100, blank=True)
+    erp_number = models.CharField(max_length=100, blank=True)
+    erp_url = models.URLField(max_length=500, blank=True)
+    erp_status = models.CharField(max_length=40, blank=True)
+    booked = models.BooleanField(default=False)
+    booked_reason = models.CharField(max_length=300, blank=True)
+    state = models.CharField(max_length=20, choices=State.choices, default=State.NOT_SYNCED)
+    # sha256 of the data last sent: an unchanged document needs no write (R8 "no change").
+    fingerprint = models.CharField(max_length=64, blank=True)
+    synced_version = models.PositiveIntegerField(default=0)
+    last_synced_at = models.DateTimeField(null=True, blank=True)
+    # A write whose outcome is unknown (timeout, 5xx, killed worker): look up by marker before any create.
+    uncertain = models.BooleanField(default=False)
+    # Requires attention (R11): the latest attempt for this entry failed after retries (or is blocked).
+    needs_attention = models.BooleanField(default=False)
+    error_category = models.CharField(max_length=20, choices=ErrorCategory.choices, blank=True)
+    error_message = models.CharField(max_length=1000, blank=True)
+    error_hint = models.CharField(max_length=500, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "ERP entries"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["document", "integration", "kind"], name="one_entry_per_document_integration_kind"
+            ),
+            models.UniqueConstraint(
+                fields=["integration", "kind", "erp_id"], condition=~Q(erp_id=""), name="erp_id_unique_per_integration"
+            ),
+            models.CheckConstraint(condition=Q(kind__in=["bill", "payment"]), name="erp_entry_kind_valid"),
+        ]
+        indexes = [
+            models.Index(fields=["integration", "needs_attention"], name="entry_attention_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} of {self.document_id} in {self.integration}"
+
+
+class BulkResync(models.Model):
+    """A bulk re-sync request (R9–R10): who asked, which documents, and how far it got."""
+
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="bulk_resyncs")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
+    integration = models.ForeignKey(Integration, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    total = models.PositiveIntegerField(default=0)  # document × integration pairs
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Bulk re-sync #{self.pk} ({self.total})"
+
+
+class BulkResyncItem(models.Model):
+    """One document × integration of a bulk re-sync, with its outcome."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        DONE = "done", "Done"
+
+    bulk = models.ForeignKey(BulkResync, on_delete=models.CASCADE, related_name="items")
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="+")
+    integration = models.ForeignKey(Integration, on_delete=models.CASCADE, related_name="+")
+    state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
+    # created / updated / unchanged / blocked / failed — the worst of the document's entries
+    outcome = models.CharField(max_length=20, blank=True)
+    message = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["bulk", "document", "integration"], name="bulk_item_unique"),
+        ]
+        indexes = [models.Index(fields=["document", "integration", "state"], name="bulk_item_open_idx")]
+
+
+class SyncJob(models.Model):
+    """The durable intent to bring one document × integration in line with the ERP (DESIGN §5, R2)."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Pending"
+        RUNNING = "running", "Running"
+        PAUSED = "paused", "Paused (integration needs reconnect)"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    OPEN_STATES = ("pending", "running", "paused")
+
+    class Trigger(models.TextChoices):
+        EVENT = "event", "Automatic"
+        MANUAL = "manual", "Manual re-sync"
+        BULK = "bulk", "Bulk re-sync"
+        SYSTEM = "system", "System"
+
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="sync_jobs")
+    integration = models.ForeignKey(Integration, on_delete=models.CASCADE, related_name="sync_jobs")
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    wanted_version = models.PositiveIntegerField()
+    # Which entries this job must bring in line; a manual re-sync may ask for one, events for both.
+    want_bill = models.BooleanField(default=True)
+    want_payment = models.BooleanField(default=True)
+    trigger = models.CharField(max_length=10, choices=Trigger.choices, default=Trigger.EVENT)
+    event = models.CharField(max_length=40, blank=True)  # approved / updated / paid …
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
+    bulk = models.ForeignKey(BulkResync, on_delete=models.SET_NULL, null=True, blank=True, related_name="jobs")
+    attempts = models.PositiveIntegerField(default=0)  # consecutive temporary failures
+    next_attempt_at = models.DateTimeField()
+    lease_token = models.CharField(max_length=32, blank=True)
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["document", "integration"],
+                condition=Q(state__in=["pending", "running", "paused"]),
+                name="one_open_sync_job_per_document_integration",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["state", "next_attempt_at"], name="sync_job_due_idx"),
+            models.Index(fields=["integration", "state"], name="sync_job_integration_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"SyncJob {self.pk} ({self.state})"
+
+
+def new_attempt_reference() -> str:
+    # Short, unambiguous (no 0/O/1/I) and quotable over the phone to support.
+    alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+    return "SA-" + "".join(secrets.choice(alphabet) for _ in range(7))
+
+
+class SyncAttemptQuerySet(models.QuerySet):
+    def update(self, **kwargs: Any) -> int:
+        raise ValidationError("Integration log records are append-only and cannot be changed.")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise ValidationError("Integration log records are append-only and cannot be deleted.")
+
+
+class SyncAttempt(models.Model):
+    """One record of the integration log (R14): written once, never updated or deleted."""
+
+    class Action(models.TextChoices):
+        CREATE = "create", "Create"
+        UPDATE = "update", "Update"
+        NO_CHANGE = "no_change", "No change"
+        BLOCKED = "blocked", "Blocked"
+        ADOPT = "adopt", "Adopted existing entry"
+        NONE = "none", "Not attempted"
+
+    class Outcome(models.TextChoices):
+        SUCCESS = "success", "Success"
+        FAILED = "failed", "Failed"
+        RETRYING = "retrying", "Failed, will retry"
+        BLOCKED = "blocked", "Blocked"
+        UNKNOWN = "unknown", "Outcome unknown"
+
+    reference = models.CharField(max_length=12, unique=True, default=new_attempt_reference, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # PROTECT: the log outlives nothing it describes; a document with history cannot silently vanish.
+    company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="+")
+    document = models.ForeignKey(Document, on_delete=models.PROTECT, related_name="sync_attempts")
+    integration = models.ForeignKey(Integration, on_delete=models.PROTECT, related_name="sync_attempts")
+    entry_kind = models.CharField(max_length=10, choices=EntryKind.choices)
+    document_version = models.PositiveIntegerField(default=0)
+    trigger = models.CharField(max_length=10, choices=SyncJob.Trigger.choices)
+    event = models.CharField(max_length=40, blank=True)
+    triggered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
+    bulk = models.ForeignKey(BulkResync, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    action = models.CharField(max_length=10, choices=Action.choices)
+    outcome = models.CharField(max_length=10, choices=Outcome.choices)
+    duration_ms = models.PositiveIntegerField(default=0)
+    request_data = models.JSONField(default=dict, blank=True)  # what Roger sent, secrets never included
+    changes = models.JSONField(default=dict, blank=True)  # {field: [old, new]} for updates
+    erp_id = models.CharField(max_length=100, blank=True)
+    erp_number = models.CharField(max_length=100, blank=True)
+    erp_url = models.URLField(max_length=500, blank=True)
+    error_category = models.CharField(max_length=20, choices=ErrorCategory.choices, blank=True)
+    error_field = models.CharField(max_length=50, blank=True)
+    erp_message = models.TextField(blank=True)
+    hint = models.CharField(max_length=500, blank=True)
+    retry_at = models.DateTimeField(null=True, blank=True)
+
+    objects = SyncAttemptQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["document", "integration", "-created_at"], name="attempt_document_log_idx"),
+            models.Index(fields=["company", "-created_at"], name="attempt_company_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.entry_kind} {self.action} {self.outcome}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise ValidationError("Integration log records are append-only and cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise ValidationError("Integration log records are append-only and cannot be deleted.")
+
+
+class RateLimit(models.Model):
+    """Per-integration rate-limit state shared by every worker (a token bucket in the database)."""
+
+    integration = models.OneToOneField(Integration, on_delete=models.CASCADE, related_name="rate_limit")
+    minute_started_at = models.DateTimeField(null=True, blank=True)
+    minute_count = models.PositiveIntegerField(default=0)
+    day_started_at = models.DateTimeField(null=True, blank=True)
+    day_count = models.PositiveIntegerField(default=0)
+    in_flight = models.PositiveIntegerField(default=0)
+    blocked_until = models.DateTimeField(null=True, blank=True)
+    blocked_reason = models.CharField(max_length=50, blank=True)

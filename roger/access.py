@@ -1,0 +1,53 @@
+"""Tenancy and roles: the one access helper every view goes through (DESIGN §11).
+
+Another company's object is a 404 (never a 403: its existence is not revealed); a viewer attempting a change
+is a 403.
+"""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import PermissionDenied
+from django.db.models import Model, QuerySet
+from django.http import Http404, HttpRequest
+
+from roger.models import Membership
+
+M = TypeVar("M", bound=Model)
+
+
+def membership_for(request: HttpRequest) -> Membership:
+    """The signed-in user's membership in the company they are working in (cached on the request)."""
+    cached = getattr(request, "_roger_membership", None)
+    if cached is not None:
+        return cached
+    user: AbstractBaseUser = request.user  # type: ignore[assignment]
+    if not user.is_authenticated:
+        raise PermissionDenied("Sign in first.")
+    memberships = Membership.objects.select_related("company").filter(user=user).order_by("company__name")
+    wanted = request.session.get("company_id")
+    membership = (memberships.filter(company_id=wanted).first() if wanted else None) or memberships.first()
+    if membership is None:
+        raise PermissionDenied("Your user is not a member of any company.")
+    request._roger_membership = membership  # type: ignore[attr-defined]
+    return membership
+
+
+def require_editor(membership: Membership) -> None:
+    if not membership.can_edit:
+        raise PermissionDenied("Viewers can look but not change anything.")
+
+
+def require_admin(membership: Membership) -> None:
+    if not membership.is_admin:
+        raise PermissionDenied("Only company admins can change integration settings.")
+
+
+def get_for_company(queryset: QuerySet[M], membership: Membership, **lookup: object) -> M:
+    """``get_object_or_404`` scoped to the member's company."""
+    try:
+        return queryset.get(company=membership.company, **lookup)
+    except (queryset.model.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404(f"No {queryset.model._meta.verbose_name} matches the given query.") from exc

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class RogerConfig(AppConfig):
+    name = "roger"
+    verbose_name = "Companies and members"

@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+
+class Company(models.Model):
+    """A tenant: everything an accountant sees belongs to exactly one company."""
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(unique=True)
+    base_currency = models.CharField(max_length=3, default="DKK")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name_plural = "companies"
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Membership(models.Model):
+    class Role(models.TextChoices):
+        ADMIN = "admin", "Admin"
+        ACCOUNTANT = "accountant", "Accountant"
+        VIEWER = "viewer", "Viewer"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=20, choices=Role.choices, default=Role.ACCOUNTANT)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "company"], name="one_membership_per_user_and_company"),
+            models.CheckConstraint(
+                condition=models.Q(role__in=["admin", "accountant", "viewer"]), name="membership_role_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.company} ({self.role})"
+
+    @property
+    def can_edit(self) -> bool:
+        return self.role in (self.Role.ADMIN, self.Role.ACCOUNTANT)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == self.Role.ADMIN

@@ -1,0 +1,72 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from django.test import Client
+
+from roger.models import Membership
+from tests.factories import CompanyFactory, MembershipFactory, UserFactory
+
+# The ERP sandbox fixtures (a real sandbox server over HTTP, reset per test).
+pytest_plugins = ["tests.fixtures_sandbox"] if (Path(__file__).parent / "fixtures_sandbox.py").exists() else []
+
+
+@pytest.fixture
+def company():
+    return CompanyFactory(name="Nordlys ApS", slug="nordlys-test")
+
+
+@pytest.fixture
+def other_company():
+    return CompanyFactory(name="Other Co", slug="other-test")
+
+
+def _member(company, username: str, role: str):
+    return MembershipFactory(user=UserFactory(username=username), company=company, role=role).user
+
+
+@pytest.fixture
+def admin_user(company):
+    return _member(company, "alice", Membership.Role.ADMIN)
+
+
+@pytest.fixture
+def accountant(company):
+    return _member(company, "bob", Membership.Role.ACCOUNTANT)
+
+
+@pytest.fixture
+def viewer(company):
+    return _member(company, "vera", Membership.Role.VIEWER)
+
+
+@pytest.fixture
+def outsider(other_company):
+    return _member(other_company, "charlie", Membership.Role.ADMIN)
+
+
+def _client_for(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def admin_client_(admin_user) -> Client:
+    return _client_for(admin_user)
+
+
+@pytest.fixture
+def accountant_client(accountant) -> Client:
+    return _client_for(accountant)
+
+
+@pytest.fixture
+def viewer_client(viewer) -> Client:
+    return _client_for(viewer)
+
+
+@pytest.fixture
+def outsider_client(outsider) -> Client:
+    return _client_for(outsider)
