@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db.models import QuerySet
 
@@ -22,6 +23,19 @@ class ListTab:
     label: str
     filter: Callable[[QuerySet, Company], QuerySet]
     count: Callable[[Company], int]
+    # Shown above the table while this tab is active (e.g. Requires attention's groups), with its own context.
+    header_template: str = ""
+    header_context: Callable[[Company], dict[str, Any]] | None = None
+
+
+@dataclass(frozen=True)
+class ListFilter:
+    """An extra <select> in the list's filter bar (e.g. integration sync state)."""
+
+    key: str  # the query parameter
+    label: str
+    choices: Sequence[tuple[str, str]]
+    apply: Callable[[QuerySet, Company, str], QuerySet]
 
 
 @dataclass(frozen=True)
@@ -34,11 +48,15 @@ class DetailTab:
 @dataclass
 class Registry:
     list_tabs: list[ListTab] = field(default_factory=list)
+    list_filters: list[ListFilter] = field(default_factory=list)
     # Called with (company, documents on the page); sets attributes on them (e.g. ``sync_badges``).
     row_decorators: list[Callable[[Company, Sequence], None]] = field(default_factory=list)
-    # Templates included in the list's toolbar and rows (e.g. the bulk re-sync controls).
+    # Templates included in the list's toolbar, and as extra cells at the start / end of each row and header.
     list_toolbar_templates: list[str] = field(default_factory=list)
     row_templates: list[str] = field(default_factory=list)
+    row_end_templates: list[str] = field(default_factory=list)
+    header_templates: list[str] = field(default_factory=list)
+    header_end_templates: list[str] = field(default_factory=list)
     detail_tabs: list[DetailTab] = field(default_factory=list)
 
 

@@ -63,6 +63,15 @@ def document_tab_counts(*, company: Company) -> dict[str, int]:
     )
 
 
+def document_tabs(*, company: Company) -> list[tuple[str, str, int]]:
+    """The list's tabs with their counts: All / Unpaid / Paid, then the ones other apps registered."""
+    from documents.extensions import registry
+
+    counts = document_tab_counts(company=company)
+    tabs = [("all", "All", counts["all"]), ("unpaid", "Unpaid", counts["unpaid"]), ("paid", "Paid", counts["paid"])]
+    return tabs + [(t.key, t.label, t.count(company)) for t in registry.list_tabs]
+
+
 def document_get(*, company: Company, pk: int) -> Document:
     return Document.objects.select_related("vendor", "category", "department", "vat_code").get(company=company, pk=pk)
 

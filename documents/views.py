@@ -58,26 +58,36 @@ def document_list(request: HtmxHttpRequest) -> HttpResponse:
         date_to=parse_date(params.get("to", "") or "") if params.get("to") else None,
         sort=params.get("sort", "-date"),
     )
+    header_template, header_context = "", {}
     for extra in registry.list_tabs:
         if tab == extra.key:
             qs = extra.filter(qs, company)
+            header_template = extra.header_template
+            header_context = extra.header_context(company) if extra.header_context else {}
+    for extra_filter in registry.list_filters:
+        if params.get(extra_filter.key):
+            qs = extra_filter.apply(qs, company, params[extra_filter.key])
     page = Paginator(qs, PAGE_SIZE, allow_empty_first_page=True).get_page(params.get("page"))
     documents = list(page.object_list)
     for decorate in registry.row_decorators:
         decorate(company, documents)
-    counts = selectors.document_tab_counts(company=company)
-    tabs = [("all", "All", counts["all"]), ("unpaid", "Unpaid", counts["unpaid"]), ("paid", "Paid", counts["paid"])]
-    tabs += [(t.key, t.label, t.count(company)) for t in registry.list_tabs]
     context = {
         "page": page,
         "documents": documents,
-        "tabs": tabs,
+        "tabs": selectors.document_tabs(company=company),
         "tab": tab,
         "params": params,
+        "query_without_page": _query_without(params, "page"),
         "vendors": Vendor.objects.filter(company=company).only("id", "name"),
         "statuses": Document.Status.choices,
+        "extra_filters": [(f, params.get(f.key, "")) for f in registry.list_filters],
         "toolbar_templates": registry.list_toolbar_templates,
         "row_templates": registry.row_templates,
+        "row_end_templates": registry.row_end_templates,
+        "header_templates": registry.header_templates,
+        "header_end_templates": registry.header_end_templates,
+        "tab_header_template": header_template,
+        **header_context,
         "can_edit": membership.can_edit,
         "sort_choices": SORT_CHOICES,
     }
@@ -85,6 +95,13 @@ def document_list(request: HtmxHttpRequest) -> HttpResponse:
     if request.htmx and not request.htmx.boosted:
         template += "#document-table"
     return render(request, template, context)
+
+
+def _query_without(params, key: str) -> str:
+    """The current query string minus one parameter (for pagination links that keep the filters)."""
+    query = params.copy()
+    query.pop(key, None)
+    return query.urlencode()
 
 
 def _detail_context(request: HtmxHttpRequest, document: Document, **extra) -> dict:

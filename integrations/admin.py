@@ -122,6 +122,6 @@ class SyncAttemptAdmin(admin.ModelAdmin):
 
 @admin.register(RateLimit)
 class RateLimitAdmin(admin.ModelAdmin):
-    list_display = ["integration", "minute_count", "day_count", "in_flight", "blocked_until", "blocked_reason"]
+    list_display = ["integration", "minute_count", "day_count", "blocked_until", "blocked_reason"]
     list_select_related = ["integration"]
     readonly_fields = [f.name for f in RateLimit._meta.fields]

@@ -9,3 +9,37 @@ class IntegrationsConfig(AppConfig):
         from integrations import jobs
 
         jobs.connect_receivers()
+        register_document_extensions()
+
+
+def register_document_extensions() -> None:
+    """What integrations adds to the document pages, without ``documents`` importing ``integrations``."""
+    from documents.extensions import DetailTab, ListFilter, ListTab, registry
+    from integrations import selectors
+
+    if any(t.key == "attention" for t in registry.list_tabs):
+        return  # ready() may run twice (tests, autoreload); register once
+    registry.list_tabs.append(
+        ListTab(
+            key="attention",
+            label="Requires attention",
+            filter=selectors.attention_filter,
+            count=selectors.attention_count,
+            header_template="integrations/_attention_groups.html",
+            header_context=selectors.attention_header_context,
+        )
+    )
+    registry.list_filters.append(
+        ListFilter(key="sync", label="ERP sync", choices=selectors.SYNC_STATES, apply=selectors.filter_by_sync_state)
+    )
+    registry.row_decorators.append(
+        lambda company, documents: selectors.badges_for(company=company, documents=documents)
+    )
+    registry.list_toolbar_templates.append("integrations/_bulk_toolbar.html")
+    registry.header_templates.append("integrations/_select_all.html")
+    registry.row_templates.append("integrations/_row_select.html")
+    registry.header_end_templates.append("integrations/_badges_header.html")
+    registry.row_end_templates.append("integrations/_row_badges.html")
+    registry.detail_tabs.append(
+        DetailTab(key="integrations", label="Integrations", url_name="integrations:document_tab")
+    )

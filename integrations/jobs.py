@@ -89,9 +89,9 @@ def stage(
     sql = f"""
         INSERT INTO {table} (document_id, integration_id, state, wanted_version, want_bill, want_payment, trigger,
                              event, requested_by_id, bulk_id, attempts, next_attempt_at, lease_token, last_error,
-                             created_at, updated_at)
+                             created_at, updated_at, claimed_version)
         SELECT d.id, i.id, CASE WHEN i.connection = 'needs_reconnect' THEN 'paused' ELSE 'pending' END,
-               d.version, %s, %s, %s, %s, %s, %s, 0, %s, '', '', %s, %s
+               d.version, %s, %s, %s, %s, %s, %s, 0, %s, '', '', %s, %s, 0
         FROM documents_document d JOIN integrations_integration i ON i.company_id = d.company_id
         WHERE {_id_list_sql()} AND i.id IN ({", ".join(["%s"] * len(integration_ids))})
         ON CONFLICT (document_id, integration_id) WHERE state IN {_OPEN}

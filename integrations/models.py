@@ -191,6 +191,9 @@ class SyncJob(models.Model):
     integration = models.ForeignKey(Integration, on_delete=models.CASCADE, related_name="sync_jobs")
     state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
     wanted_version = models.PositiveIntegerField()
+    # wanted_version when the current run claimed the job: a newer wanted version at finalize means an edit
+    # arrived mid-run, so the job goes back to pending and runs once more (R2).
+    claimed_version = models.PositiveIntegerField(default=0)
     # Which entries this job must bring in line; a manual re-sync may ask for one, events for both.
     want_bill = models.BooleanField(default=True)
     want_payment = models.BooleanField(default=True)
@@ -310,6 +313,7 @@ class RateLimit(models.Model):
     minute_count = models.PositiveIntegerField(default=0)
     day_started_at = models.DateTimeField(null=True, blank=True)
     day_count = models.PositiveIntegerField(default=0)
-    in_flight = models.PositiveIntegerField(default=0)
+    # Concurrency slots in use: {token: expiry epoch}.  Slots expire, so a killed worker cannot stall its tenant.
+    slots = models.JSONField(default=dict, blank=True)
     blocked_until = models.DateTimeField(null=True, blank=True)
     blocked_reason = models.CharField(max_length=50, blank=True)

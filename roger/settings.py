@@ -167,6 +167,8 @@ XERO_API_URL = os.environ.get("XERO_API_URL", "https://api.xero.com")
 XERO_GO_URL = os.environ.get("XERO_GO_URL", "https://go.xero.com")
 XERO_CLIENT_ID = os.environ.get("XERO_CLIENT_ID", "")
 XERO_CLIENT_SECRET = envsecret("XERO_CLIENT_SECRET")
+# Seconds to wait for an ERP's answer; past it the outcome of a write is unknown and is reconciled later.
+ROGER_ERP_TIMEOUT = (3.05, float(os.environ.get("ROGER_ERP_READ_TIMEOUT", "30")))
 ECONOMIC_API_URL = os.environ.get("ECONOMIC_API_URL", "https://restapi.e-conomic.com")
 ECONOMIC_APP_URL = os.environ.get("ECONOMIC_APP_URL", "https://secure.e-conomic.com")
 ECONOMIC_APP_SECRET_TOKEN = envsecret("ECONOMIC_APP_SECRET_TOKEN")
@@ -180,6 +182,19 @@ ROGER_SYNC = {
     "BULK_MAX_DOCUMENTS": envint("ROGER_BULK_MAX_DOCUMENTS", "5000"),
     "BATCH_SIZE": envint("ROGER_SYNC_BATCH_SIZE", "50"),
 }
+
+# Per integration kind, a little under the ERP's published limits (Xero: 60/min, 5 concurrent, 5,000/day per
+# organisation; e-conomic: 50,000 calls a day per agreement).  ROGER_RATE_LIMITS_OFF=True lifts them (benchmarks
+# against an unlimited sandbox); ROGER_RATE_TIME_SCALE matches a sandbox whose clock runs faster.
+ROGER_RATE_LIMITS = (
+    {}
+    if envbool("ROGER_RATE_LIMITS_OFF", "False")
+    else {
+        "xero": {"per_minute": 58, "concurrent": 4, "per_day": 4900},
+        "economic": {"per_minute": 600, "concurrent": 8, "per_day": 48000},
+    }
+)
+ROGER_RATE_TIME_SCALE = float(os.environ.get("ROGER_RATE_TIME_SCALE", "1"))
 
 # --- django-q2 (DESIGN §5): ORM broker on `default` so an enqueue joins the caller's transaction;
 # timeout < retry so a running task is never re-delivered; failures acknowledged because the engine's

@@ -19,3 +19,81 @@
   document.addEventListener("toast", function (e) { showToasts(e.detail.items || []); });
   window.rogerToast = showToasts;
 })();
+
+// Bulk selection in the document list (R9): the Re-sync (N) button shows once a row is ticked.
+(function () {
+  function rowBoxes() { return Array.prototype.slice.call(document.querySelectorAll("input[name='document_ids']")); }
+  function updateSelection() {
+    const boxes = rowBoxes();
+    const checked = boxes.filter(function (b) { return b.checked; }).length;
+    const table = document.getElementById("document-table");
+    if (table) table.classList.toggle("has-selection", checked > 0);
+    const button = document.getElementById("bulk-resync");
+    if (button) {
+      button.hidden = checked === 0;
+      document.getElementById("bulk-count").textContent = String(checked);
+    }
+    const label = document.getElementById("bulk-selected");
+    if (label) label.textContent = checked ? checked + " selected" : "";
+    const all = document.getElementById("select-all");
+    if (all) {
+      all.checked = checked > 0 && checked === boxes.length;
+      all.indeterminate = checked > 0 && checked < boxes.length;
+    }
+  }
+  document.addEventListener("change", function (e) {
+    const target = e.target;
+    if (!(target instanceof HTMLInputElement)) return;
+    if (target.matches("[data-select-all]")) {
+      rowBoxes().forEach(function (b) { b.checked = target.checked; });
+    }
+    if (target.matches("[data-select-all], input[name='document_ids']")) updateSelection();
+  });
+  // The request has already carried the ids: clear the selection so the next batch starts fresh.
+  document.addEventListener("bulkStarted", function () {
+    rowBoxes().forEach(function (b) { b.checked = false; });
+    updateSelection();
+  });
+  document.addEventListener("htmx:afterSettle", updateSelection);
+  document.addEventListener("DOMContentLoaded", updateSelection);
+})();
+
+// <dialog> modals loaded by htmx: open on arrival, focus inside, Escape/Cancel close, focus returns to the opener.
+(function () {
+  let opener = null;
+  let refocusId = null;
+  document.addEventListener("htmx:beforeRequest", function (e) {
+    const el = e.detail && e.detail.elt;
+    const trigger = el && el.closest ? el.closest("[data-opens-modal]") : null;
+    if (trigger) opener = trigger;
+  });
+  function openDialogs() {
+    document.querySelectorAll("dialog[data-onload-showmodal]").forEach(function (dialog) {
+      dialog.removeAttribute("data-onload-showmodal");
+      const returnTo = opener;
+      opener = null;
+      dialog.addEventListener("close", function () {
+        dialog.remove();
+        if (returnTo && returnTo.isConnected) returnTo.focus();
+        // The panel behind may be re-rendered right after (syncStarted): refocus its button by id then.
+        refocusId = returnTo ? returnTo.id : null;
+      });
+      dialog.showModal();
+      const first = dialog.querySelector("input:checked, [autofocus], input, select, button.primary");
+      if (first) first.focus();
+    });
+    if (refocusId && (document.activeElement === document.body || !document.activeElement)) {
+      const el = document.getElementById(refocusId);
+      if (el) { el.focus(); refocusId = null; }
+    }
+  }
+  document.addEventListener("htmx:afterSettle", openDialogs);
+  document.addEventListener("closeModal", function () {
+    document.querySelectorAll("dialog[open]").forEach(function (d) { d.close(); });
+  });
+  document.addEventListener("click", function (e) {
+    const closer = e.target instanceof Element ? e.target.closest("[data-close-dialog]") : null;
+    const dialog = closer ? closer.closest("dialog") : null;
+    if (dialog) { e.preventDefault(); dialog.close(); }
+  });
+})();

@@ -1,0 +1,129 @@
+"""Forms parse and validate input only; the services do the work."""
+
+from __future__ import annotations
+
+from django import forms
+
+from documents.models import Category, Department, Document, VatCode
+from integrations.models import EntryKind, Integration
+from integrations.services import Catalogues
+from roger.models import Company
+
+
+class ResyncForm(forms.Form):
+    """The Re-sync modal (R7): which entry; the payment is offered only for a Paid document."""
+
+    kind = forms.ChoiceField(widget=forms.RadioSelect, label="Which entry?")
+
+    def __init__(self, *args, document: Document, **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = [(EntryKind.BILL.value, "Vendor bill")]
+        if document.is_paid:
+            choices.append((EntryKind.PAYMENT.value, "Vendor payment"))
+        self.fields["kind"].choices = choices
+        self.fields["kind"].initial = EntryKind.BILL.value
+
+
+class OptionsForm(forms.ModelForm):
+    class Meta:
+        model = Integration
+        fields = ["enabled", "auto_sync", "push_drafts", "book_after_sync"]
+        labels = {
+            "enabled": "Enabled",
+            "auto_sync": "Sync automatically",
+            "push_drafts": "Push drafts on upload",
+            "book_after_sync": "Book entries after sync",
+        }
+
+
+class EconomicForm(forms.Form):
+    name = forms.CharField(max_length=100, required=False, label="Name", help_text="Shown in Roger, e.g. 'e-conomic'")
+    agreement_grant_token = forms.CharField(
+        max_length=200,
+        required=False,
+        label="Agreement grant token",
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
+        help_text="From e-conomic's app settings. Leave empty to keep the saved token.",
+    )
+    journal_number = forms.IntegerField(min_value=1, label="Journal number", help_text="The daybook Roger posts into")
+
+
+class TenantForm(forms.Form):
+    tenant_id = forms.ChoiceField(widget=forms.RadioSelect, label="Xero organisation")
+
+    def __init__(self, *args, integration: Integration, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["tenant_id"].choices = [
+            (t["tenant_id"], t["tenant_name"]) for t in integration.settings.get("pending_tenants", [])
+        ]
+
+
+def _choices(items, blank: str) -> list[tuple[str, str]]:
+    return [("", blank)] + [(i.code, f"{i.code} · {i.name}" if i.code != i.name else i.name) for i in items]
+
+
+class MappingForm(forms.Form):
+    """One <select> per category, VAT code and department, filled from the ERP's catalogues.
+
+    A value already saved that the ERP no longer lists stays selectable (marked), so saving never silently
+    drops a mapping the admin made.
+    """
+
+    def __init__(self, *args, company: Company, integration: Integration, catalogues: Catalogues, **kwargs):
+        super().__init__(*args, **kwargs)
+        mappings = integration.mappings or {}
+        self.sections: list[tuple[str, str, list[str]]] = []
+        specs = [
+            (
+                "accounts",
+                "Category → account",
+                Category.objects.filter(company=company),
+                catalogues.accounts,
+                "Account",
+            ),
+            (
+                "tax_types",
+                "VAT code → tax type",
+                VatCode.objects.filter(company=company),
+                catalogues.tax_rates,
+                "Tax type",
+            ),
+            (
+                "tracking",
+                "Department → tracking option",
+                Department.objects.filter(company=company),
+                catalogues.tracking,
+                "Tracking option",
+            ),
+        ]
+        for key, title, objects, items, noun in specs:
+            names = []
+            saved = mappings.get(key, {})
+            for obj in objects:
+                name = f"{key}-{obj.pk}"
+                choices = _choices(items, f"— no {noun.lower()} —")
+                current = saved.get(str(obj.pk), "")
+                if current and current not in {c for c, _ in choices}:
+                    choices.append((current, f"{current} (no longer in the ERP)"))
+                self.fields[name] = forms.ChoiceField(choices=choices, required=False, label=str(obj), initial=current)
+                names.append(name)
+            self.sections.append((key, title, names))
+        bank_choices = _choices(catalogues.bank_accounts, "— choose the bank account —")
+        current_bank = mappings.get("bank_account", "")
+        if current_bank and current_bank not in {c for c, _ in bank_choices}:
+            bank_choices.append((current_bank, f"{current_bank} (no longer in the ERP)"))
+        self.fields["bank_account"] = forms.ChoiceField(
+            choices=bank_choices, required=False, label="Payments are booked against", initial=current_bank
+        )
+
+    def section_fields(self):
+        for key, title, names in self.sections:
+            yield key, title, [self[name] for name in names]
+
+    def mapping(self, key: str) -> dict[int, str]:
+        prefix = f"{key}-"
+        return {
+            int(name[len(prefix) :]): value
+            for name, value in self.cleaned_data.items()
+            if name.startswith(prefix) and value
+        }

@@ -1,0 +1,177 @@
+"""Document → ERP data, through the integration's mappings.
+
+Everything the ERP needs is checked here, before any HTTP call: a missing account, tax type, tracking option or
+bank account is a *setup* error naming the mapping and where to fix it (R15).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.urls import reverse
+
+from documents.models import Document
+from integrations.connectors.base import (
+    BillData,
+    BillLine,
+    ErpError,
+    ErrorCategory,
+    PaymentData,
+    TrackingRef,
+    VendorData,
+)
+from integrations.models import Integration
+
+
+class MappingError(Exception):
+    def __init__(self, error: ErpError):
+        super().__init__(error.message)
+        self.error = error
+
+
+def bill_marker(document: Document) -> str:
+    """Roger's unique marker on the ERP entry, and the link back to Roger from the ERP ("Go to Roger")."""
+    return settings.SITE_URL + reverse("documents:by_public_id", args=[document.public_id])
+
+
+def payment_marker(document: Document) -> str:
+    return f"Roger payment {document.public_id}"
+
+
+def _setup(integration: Integration, message: str, field: str) -> MappingError:
+    hint = f"Map it in Integrations settings → {integration.name} → Mappings, then re-sync."
+    return MappingError(ErpError(ErrorCategory.SETUP, message, field=field, hint=hint))
+
+
+def _vendor(document: Document) -> VendorData:
+    vendor = document.vendor
+    return VendorData(
+        number=vendor.number, name=vendor.name, tax_number=vendor.tax_number, email=vendor.email, country=vendor.country
+    )
+
+
+def _tracking(document: Document, integration: Integration) -> tuple[TrackingRef, ...]:
+    if not document.department_id:
+        return ()
+    option = integration.mappings.get("tracking", {}).get(str(document.department_id))
+    if not option:
+        raise _setup(
+            integration,
+            f"Department “{document.department.name}” is not mapped to a tracking option in {integration.name}.",
+            "department",
+        )
+    category, _, name = str(option).partition(": ")
+    return (TrackingRef(category=category, option=name or category),)
+
+
+def _check_amounts(document: Document) -> None:
+    for field in ("total", "vat"):
+        value: Decimal = getattr(document, field)
+        if value < 0 or value.as_tuple().exponent < -2:  # type: ignore[operator]
+            raise MappingError(
+                ErpError(
+                    ErrorCategory.VALIDATION,
+                    f"The {field} {value} is not a valid amount.",
+                    field=field,
+                    hint="Correct the amount in Roger, then re-sync.",
+                )
+            )
+    if document.vat > document.total:
+        raise MappingError(
+            ErpError(
+                ErrorCategory.VALIDATION,
+                "VAT is more than the total.",
+                field="vat",
+                hint="Correct the VAT in Roger, then re-sync.",
+            )
+        )
+
+
+def bill_data(document: Document, integration: Integration) -> BillData:
+    _check_amounts(document)
+    mappings = integration.mappings
+    if not document.category_id:
+        raise MappingError(
+            ErpError(
+                ErrorCategory.VALIDATION,
+                "The document has no category.",
+                field="category",
+                hint="Choose a category on the document, then re-sync.",
+            )
+        )
+    account = mappings.get("accounts", {}).get(str(document.category_id))
+    if not account:
+        code = f" (account {document.category.account_code})" if document.category.account_code else ""
+        raise _setup(
+            integration,
+            f"Category “{document.category.name}”{code} is not mapped to an account in {integration.name}.",
+            "category",
+        )
+    tax_type = ""
+    if document.vat_code_id:
+        tax_type = mappings.get("tax_types", {}).get(str(document.vat_code_id), "")
+        if not tax_type:
+            raise _setup(
+                integration,
+                f"VAT code {document.vat_code.code} is not mapped to a tax type in {integration.name}.",
+                "vat_code",
+            )
+    elif document.vat:
+        raise MappingError(
+            ErpError(
+                ErrorCategory.VALIDATION,
+                "The document has VAT but no VAT code.",
+                field="vat_code",
+                hint="Choose a VAT code on the document, then re-sync.",
+            )
+        )
+    description = document.description or f"{document.vendor.name} {document.invoice_number}"
+    line = BillLine(
+        description=description[:4000],
+        net_amount=document.total - document.vat,
+        vat_amount=document.vat,
+        account_code=str(account),
+        tax_type=str(tax_type),
+        tracking=_tracking(document, integration),
+    )
+    return BillData(
+        marker=bill_marker(document),
+        vendor=_vendor(document),
+        invoice_number=document.invoice_number,
+        issue_date=document.issue_date,
+        due_date=document.due_date,
+        currency=document.currency,
+        total=document.total,
+        vat=document.vat,
+        description=document.description,
+        lines=(line,),
+        draft=document.status not in (Document.Status.APPROVED, Document.Status.PAID),
+    )
+
+
+def paid_amount(document: Document) -> Decimal:
+    """Uses prefetched payments when present (the engine prefetches them for a whole batch)."""
+    if document.marked_paid:
+        return document.total
+    return sum((p.amount for p in document.payments.all()), Decimal("0"))
+
+
+def payment_data(document: Document, integration: Integration, bill_erp_id: str) -> PaymentData:
+    bank = integration.mappings.get("bank_account")
+    if not bank:
+        raise _setup(integration, f"No bank account is chosen for payments in {integration.name}.", "bank_account")
+    payments = list(document.payments.all())
+    reference = ", ".join(p.reference for p in payments if p.reference) or f"Paid {document.invoice_number}"
+    return PaymentData(
+        marker=payment_marker(document),
+        bill_erp_id=bill_erp_id,
+        bill_marker=bill_marker(document),
+        vendor=_vendor(document),
+        invoice_number=document.invoice_number,
+        bank_account=str(bank),
+        payment_date=document.paid_on or document.issue_date,
+        amount=paid_amount(document),
+        currency=document.currency,
+        reference=reference[:255],
+    )

@@ -1,0 +1,178 @@
+"""Entry points for the UI and the CLI: queue a manual re-sync of one entry (R7–R8) or a bulk re-sync (R9–R10).
+
+Nothing here talks to an ERP: a request validates, records the intent as ``SyncJob`` rows (and a
+``BulkResync`` with its items) in one transaction, and wakes the workers after commit.  Bad input is refused
+with a clear message and queues nothing.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection, transaction
+from django.db.models import Count
+
+from documents.models import Document
+from integrations import jobs
+from integrations.models import BulkResync, BulkResyncItem, EntryKind, Integration, SyncJob
+from roger.models import Membership
+
+
+class ResyncRefused(ValidationError):
+    """A re-sync request that cannot be queued; the message says why."""
+
+
+def _check_may_resync(membership: Membership) -> None:
+    if not membership.can_edit:
+        raise PermissionDenied("Viewers cannot re-sync documents.")
+
+
+def resync_integrations(membership: Membership, integration_id: int | None = None) -> list[Integration]:
+    """The enabled, connected-at-some-point integrations of the member's company (one, when an id is given)."""
+    qs = Integration.objects.filter(company=membership.company, enabled=True).exclude(
+        connection=Integration.Connection.NOT_CONNECTED
+    )
+    if integration_id is not None:
+        qs = qs.filter(pk=integration_id)
+    integrations = list(qs)
+    if integration_id is not None and not integrations:
+        raise ResyncRefused({"integration": "No such enabled integration in your company."})
+    if not integrations:
+        raise ResyncRefused({"integration": "Connect and enable an integration first (Integrations settings)."})
+    return integrations
+
+
+@transaction.atomic
+def request_resync(*, membership: Membership, document: Document, integration: Integration, kind: str) -> SyncJob:
+    """Queue a manual re-sync of one entry of one document (R7–R8)."""
+    _check_may_resync(membership)
+    if document.company_id != membership.company_id or integration.company_id != membership.company_id:
+        raise PermissionDenied("Not your company's document or integration.")
+    if kind not in EntryKind.values:
+        raise ResyncRefused({"kind": "Choose the vendor bill or the vendor payment."})
+    if not integration.enabled or integration.connection == Integration.Connection.NOT_CONNECTED:
+        raise ResyncRefused({"integration": f"{integration.name} is not connected or is disabled."})
+    if not (document.is_synced_state or integration.push_drafts):
+        raise ResyncRefused({"kind": "Only approved documents are synced; approve it first."})
+    if kind == EntryKind.PAYMENT and not document.is_paid:
+        raise ResyncRefused({"kind": "The vendor payment can only be synced once the document is paid."})
+    jobs.stage(
+        document_ids=[document.pk],
+        integration_ids=[integration.pk],
+        trigger=SyncJob.Trigger.MANUAL,
+        event=f"resync_{kind}",
+        requested_by_id=membership.user_id,
+        want_bill=kind == EntryKind.BILL,
+        want_payment=kind == EntryKind.PAYMENT,
+    )
+    return SyncJob.objects.get(document=document, integration=integration, state__in=SyncJob.OPEN_STATES)
+
+
+def parse_document_ids(raw: Iterable[object]) -> list[int]:
+    """Ids from a form or the CLI; anything non-numeric is refused (never silently dropped)."""
+    ids: list[int] = []
+    bad: list[str] = []
+    for value in raw:
+        text = str(value).strip()
+        if text.isdigit() and int(text) > 0:
+            ids.append(int(text))
+        elif text:
+            bad.append(text)
+    if bad:
+        raise ResyncRefused({"documents": f"Not document ids: {', '.join(bad[:5])}."})
+    return list(dict.fromkeys(ids))
+
+
+@transaction.atomic
+def request_bulk_resync(
+    *, membership: Membership, document_ids: Iterable[object], integration_id: int | None = None
+) -> BulkResync:
+    """Queue a re-sync of many documents (R9–R10): every existing entry updated, missing ones created.
+
+    Constant work in the database whatever the selection: one query checks the ids, one inserts the items, one
+    upserts the jobs.
+    """
+    _check_may_resync(membership)
+    ids = parse_document_ids(document_ids)
+    if not ids:
+        raise ResyncRefused({"documents": "Select at least one document."})
+    limit = settings.ROGER_SYNC["BULK_MAX_DOCUMENTS"]
+    if len(ids) > limit:
+        raise ResyncRefused({"documents": f"Select at most {limit} documents per re-sync (you selected {len(ids)})."})
+    integrations = resync_integrations(membership, integration_id)
+    found = _company_status_counts(ids)
+    foreign = sum(n for (company_id, _), n in found.items() if company_id != membership.company_id)
+    missing = len(ids) - sum(found.values())
+    if foreign or missing:
+        raise ResyncRefused(
+            {"documents": f"{foreign + missing} of the selected documents do not exist in your company."}
+        )
+    not_synced = sum(n for (_, status), n in found.items() if status not in ("approved", "paid"))
+    if not_synced and not all(i.push_drafts for i in integrations):
+        raise ResyncRefused(
+            {"documents": f"{not_synced} of the selected documents are not approved yet; only approved documents sync."}
+        )
+    bulk = BulkResync.objects.create(
+        company=membership.company,
+        requested_by=membership.user,
+        integration=integrations[0] if integration_id else None,
+        total=len(ids) * len(integrations),
+    )
+    _insert_items(bulk, ids, [i.pk for i in integrations])
+    jobs.stage(
+        document_ids=ids,
+        integration_ids=[i.pk for i in integrations],
+        trigger=SyncJob.Trigger.BULK,
+        event="bulk_resync",
+        requested_by_id=membership.user_id,
+        bulk_id=bulk.pk,
+    )
+    return bulk
+
+
+def _company_status_counts(ids: list[int]) -> Counter:
+    """(company, status) → documents among the ids: aggregated in the database, one query at any size."""
+    rows = Document.objects.filter(pk__in=ids).values("company_id", "status").annotate(n=Count("id"))
+    return Counter({(row["company_id"], row["status"]): row["n"] for row in rows})
+
+
+def _insert_items(bulk: BulkResync, document_ids: list[int], integration_ids: list[int]) -> None:
+    table = BulkResyncItem._meta.db_table
+    sql = f"""
+        INSERT INTO {table} (bulk_id, document_id, integration_id, state, outcome, message)
+        SELECT %s, d.id, i.id, 'queued', '', ''
+        FROM documents_document d JOIN integrations_integration i ON i.company_id = d.company_id
+        WHERE {jobs._id_list_sql()} AND i.id IN ({", ".join(["%s"] * len(integration_ids))})
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [bulk.pk, jobs._id_param(document_ids), *integration_ids])
+
+
+@dataclass(frozen=True)
+class BulkProgress:
+    total: int
+    done: int
+    outcomes: dict[str, int]  # created / updated / unchanged / blocked / failed → documents × integrations
+
+    @property
+    def finished(self) -> bool:
+        return self.done >= self.total
+
+    @property
+    def failed(self) -> int:
+        return self.outcomes.get("failed", 0)
+
+
+def bulk_progress(bulk: BulkResync) -> BulkProgress:
+    """One query, whatever the size of the batch."""
+    rows = (
+        BulkResyncItem.objects.filter(bulk=bulk, state=BulkResyncItem.State.DONE)
+        .values("outcome")
+        .annotate(n=Count("id"))
+    )
+    counts = {row["outcome"]: row["n"] for row in rows}
+    return BulkProgress(total=bulk.total, done=sum(counts.values()), outcomes=counts)

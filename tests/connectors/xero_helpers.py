@@ -1,0 +1,139 @@
+"""Builders shared by the Xero connector tests (unit and contract)."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import Iterator, Mapping
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from integrations.connectors.base import (
+    BillData,
+    BillLine,
+    ConnectorError,
+    ErpError,
+    ErrorCategory,
+    PaymentData,
+    TrackingRef,
+    VendorData,
+    WriteItem,
+)
+
+FIXTURES = Path(__file__).parent / "fixtures" / "xero"
+TENANT = "70784a63-d24b-46a9-a4db-0e70a274b056"
+API = "https://api.xero.com/api.xro/2.0"
+ACCESS = "eyJhbGciOiJSUzI1NiJ9.access-AAA"
+
+
+def load(name: str) -> Any:
+    return json.loads((FIXTURES / f"{name}.json").read_text())
+
+
+def fixture_text(name: str) -> str:
+    return (FIXTURES / f"{name}.json").read_text()
+
+
+def vendor(number: str = "V-1", name: str = "Acme Supplies", tax: str = "DK12345678") -> VendorData:
+    return VendorData(number=number, name=name, tax_number=tax, email="ap@acme.example")
+
+
+def bill(
+    n: int = 1001,
+    *,
+    vendor_data: VendorData | None = None,
+    net: str = "1000.00",
+    vat: str = "250.00",
+    account: str = "429",
+    tax_type: str = "INPUT",
+    tracking: tuple[TrackingRef, ...] = (TrackingRef("Department", "Engineering"),),
+    issue: date = date(2026, 4, 10),
+    due: date | None = date(2026, 5, 10),
+    description: str = "Office chairs",
+    draft: bool = False,
+    marker_base: str = "https://roger.example/d",
+    currency: str = "DKK",
+) -> BillData:
+    net_d, vat_d = Decimal(net), Decimal(vat)
+    return BillData(
+        marker=f"{marker_base}/{n}",
+        vendor=vendor_data or vendor(),
+        invoice_number=f"INV-{n}",
+        issue_date=issue,
+        due_date=due,
+        currency=currency,
+        total=net_d + vat_d,
+        vat=vat_d,
+        description=description,
+        lines=(BillLine(description, net_d, vat_d, account, tax_type, tracking),),
+        draft=draft,
+    )
+
+
+def payment(
+    bill_id: str = "6c1a0a62-1f0e-4b8e-9a55-0d2b7c9e1a01",
+    *,
+    n: int = 1001,
+    amount: str = "1250.00",
+    when: date = date(2026, 4, 17),
+    bank: str = "090",
+    marker_base: str = "https://roger.example/d",
+) -> PaymentData:
+    return PaymentData(
+        marker=f"{marker_base}/{n}#payment",
+        bill_erp_id=bill_id,
+        bill_marker=f"{marker_base}/{n}",
+        vendor=vendor(),
+        invoice_number=f"INV-{n}",
+        bank_account=bank,
+        payment_date=when,
+        amount=Decimal(amount),
+        currency="DKK",
+        reference="Bank transfer",
+    )
+
+
+def item(data: BillData | PaymentData, *, version: int = 1, erp_id: str = "", ref: str | None = None) -> WriteItem:
+    kind = "bill" if isinstance(data, BillData) else "payment"
+    return WriteItem(
+        ref=ref or data.marker,
+        data=data,
+        idempotency_key=f"roger-int1-{data.marker.rsplit('/', 1)[-1]}-{kind}-v{version}",
+        erp_id=erp_id,
+    )
+
+
+class FakeTokens:
+    """A TokenSource handing out ``tokens`` in order; ``refresh_after_401`` moves to the next one."""
+
+    def __init__(self, *tokens: str, fail_refresh: bool = False):
+        self.tokens = list(tokens or [ACCESS])
+        self.current = 0
+        self.refreshed_from: list[str] = []
+        self.fail_refresh = fail_refresh
+
+    def access_token(self) -> str:
+        return self.tokens[self.current]
+
+    def refresh_after_401(self, stale: str) -> str:
+        self.refreshed_from.append(stale)
+        if self.fail_refresh:
+            raise ConnectorError(ErpError(ErrorCategory.AUTHENTICATION, "invalid_grant", code="invalid_grant"))
+        self.current = min(self.current + 1, len(self.tokens) - 1)
+        return self.tokens[self.current]
+
+
+class RecordingThrottle:
+    def __init__(self) -> None:
+        self.slots = 0
+        self.observed: list[dict[str, Any]] = []
+
+    @contextlib.contextmanager
+    def slot(self) -> Iterator[None]:
+        self.slots += 1
+        yield
+
+    def observe(self, *, status: int, headers: Mapping[str, str], retry_after: float | None) -> None:
+        self.observed.append({"status": status, "headers": dict(headers), "retry_after": retry_after})

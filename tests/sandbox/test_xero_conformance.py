@@ -1,0 +1,81 @@
+"""Conformance: a broad sample of the Xero sandbox's responses validated against Xero's own OpenAPI file.
+
+Needs ``../shared/specs/xero_accounting.yaml`` (outside the repository), hence ``@pytest.mark.contract``:
+it runs in ``make contract``. Only statuses the description documents (200, and 400 with the ``Error``
+body) are validated; 401/403/404/429 are not described by Xero's file.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from tests.fixtures_sandbox import SandboxClient, XeroApi
+from tests.sandbox.helpers import bill, create_bill, pay
+
+SPEC = Path(__file__).resolve().parents[3] / "shared" / "specs" / "xero_accounting.yaml"
+XERO = "https://api.xero.com/api.xro/2.0"
+
+pytestmark = pytest.mark.contract
+
+
+@pytest.fixture(scope="module")
+def openapi() -> Any:
+    if not SPEC.exists():
+        pytest.skip(f"{SPEC} is not available")
+    from openapi_core import Config, OpenAPI
+
+    return OpenAPI.from_file_path(str(SPEC), config=Config(spec_validator_cls=None))
+
+
+def _check(openapi: Any, api: XeroApi, method: str, path: str, **kwargs: Any) -> requests.Response:
+    """Call the sandbox, then validate the request and response as if they had gone to api.xero.com."""
+    from openapi_core.contrib.requests import RequestsOpenAPIRequest, RequestsOpenAPIResponse
+
+    response = api.request(method, path, **kwargs)
+    assert response.status_code in {200, 400}, (method, path, response.status_code, response.text[:300])
+    prepared = requests.Request(method, f"{XERO}/{path}", params=kwargs.get("params"), json=kwargs.get("json"),
+                                headers={**api.session.headers, **kwargs.get("headers", {})}).prepare()
+    openapi.validate_response(RequestsOpenAPIRequest(prepared), RequestsOpenAPIResponse(response))
+    return response
+
+
+def test_it_returns_responses_that_conform_to_xeros_openapi(openapi: Any, sandbox: SandboxClient) -> None:
+    tenant = sandbox.new_xero_tenant("Conformance ApS")
+    api = sandbox.xero(tenant)
+    for path in ("Organisation", "Accounts", "TaxRates", "TrackingCategories", "Contacts"):
+        _check(openapi, api, "GET", path)
+
+    created = _check(openapi, api, "PUT", "Invoices", params={"summarizeErrors": "false"}, json={"Invoices": [
+        bill(), bill(LineAmountTypes="Inclusive"), bill(LineItems=[{"Description": "x", "AccountCode": "999"}])]})
+    invoice = created.json()["Invoices"][0]
+    _check(openapi, api, "PUT", "Invoices", json={"Invoices": [bill(Status="PAID")]})  # 400 ValidationException
+    _check(openapi, api, "POST", "Invoices", params={"summarizeErrors": "false"}, json={"Invoices": [
+        {"InvoiceID": invoice["InvoiceID"], "Status": "AUTHORISED", "InvoiceNumber": "F-9"}]})
+    _check(openapi, api, "POST", f"Invoices/{invoice['InvoiceID']}",
+           json={"Invoices": [{"InvoiceID": invoice["InvoiceID"], "Status": "DRAFT"}]})  # 400
+    _check(openapi, api, "GET", "Invoices", params={"where": 'Type=="ACCPAY"'})
+    _check(openapi, api, "GET", "Invoices", params={"page": "1", "IDs": invoice["InvoiceID"]})
+    _check(openapi, api, "GET", f"Invoices/{invoice['InvoiceID']}")
+
+    payment = _check(openapi, api, "PUT", "Payments", json={"Payments": [
+        {"Invoice": {"InvoiceID": invoice["InvoiceID"]}, "Account": {"Code": "090"}, "Date": "2025-03-20",
+         "Amount": 25, "Reference": "p-1"}]}).json()["Payments"][0]
+    _check(openapi, api, "PUT", "Payments", params={"summarizeErrors": "false"}, json={"Payments": [
+        {"Invoice": {"InvoiceID": invoice["InvoiceID"]}, "Account": {"Code": "090"}, "Amount": 1000}]})
+    _check(openapi, api, "GET", "Payments", params={"where": 'Reference=="p-1"'})
+    _check(openapi, api, "GET", f"Payments/{payment['PaymentID']}")
+    _check(openapi, api, "POST", f"Payments/{payment['PaymentID']}", json={"Amount": 1})  # 400
+    _check(openapi, api, "POST", f"Payments/{payment['PaymentID']}", json={"Status": "DELETED"})
+
+    paid = create_bill(api)
+    pay(api, paid["InvoiceID"], 125)
+    _check(openapi, api, "GET", f"Invoices/{paid['InvoiceID']}")
+    _check(openapi, api, "PUT", "Contacts", json={"Contacts": [{"Name": "New Supplier", "ContactNumber": "S-1"}]})
+    _check(openapi, api, "POST", "Contacts", json={"Contacts": [{"Name": "Nordic Paper ApS"}]})  # 400: name taken
+    contact = api.get("Contacts").json()["Contacts"][0]
+    _check(openapi, api, "GET", f"Contacts/{contact['ContactID']}")
+    _check(openapi, api, "PUT", "Invoices", data=b"{", headers={"Content-Type": "application/json"})
