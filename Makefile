@@ -12,6 +12,12 @@ PYTHON ?= $(shell for p in python3.13 python3.12 python3; do \
 	done)
 PORT ?= 8000
 SANDBOX_PORT ?= 8765
+SANDBOX := http://127.0.0.1:$(SANDBOX_PORT)
+# The demo talks to the ERP sandbox instead of Xero's real hosts (same paths below each prefix).
+DEMO_ENV := ROGER_SANDBOX_URL=$(SANDBOX) SITE_URL=http://127.0.0.1:$(PORT) \
+	XERO_API_URL=$(SANDBOX)/xero XERO_IDENTITY_URL=$(SANDBOX)/xero/identity XERO_LOGIN_URL=$(SANDBOX)/xero/login \
+	XERO_GO_URL=$(SANDBOX)/xero/go XERO_CLIENT_ID=roger-demo XERO_CLIENT_SECRET=roger-demo-secret \
+	ECONOMIC_API_URL=$(SANDBOX)/economic ECONOMIC_APP_URL=$(SANDBOX)/economic/app
 
 .PHONY: help install run test contract browser lint bench clean
 
@@ -36,7 +42,7 @@ install: $(VENV)/.installed
 run: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py collectstatic --noinput -v0
-	ROGER_SANDBOX_URL=http://127.0.0.1:$(SANDBOX_PORT) PORT=$(PORT) SANDBOX_PORT=$(SANDBOX_PORT) $(BIN)/honcho start -f Procfile
+	ROGER_PORT=$(PORT) SANDBOX_PORT=$(SANDBOX_PORT) $(DEMO_ENV) $(BIN)/honcho start -f Procfile
 
 test: install
 	$(BIN)/pytest -m "not contract and not browser" $(PYTEST_ARGS)

@@ -36,6 +36,23 @@ Identifiers
   SHA-256(number) mod 899999999`` (a 9-digit number, deterministic).  The supplier with that number is used
   unless its ``corporateIdentificationNumber`` (CVR) contradicts the vendor's tax number; failing that, a
   supplier with the vendor's CVR is adopted; else one is created with that number.
+
+Catalogue codes (what the mapping editors store)
+* accounts: ``accountNumber`` of ``profitAndLoss`` and ``status`` accounts (headings and totals take no
+  entries; group = the account type);   * tax rates: the VAT account's ``vatCode`` (group = the VAT type);
+* tracking options: ``"Department: <departmentalDistributionNumber>"`` (Xero's ``"<category>: <option>"``
+  form, so the mapper's split yields the number); a bare number or a department *name* also works;
+* bank accounts: ``status`` accounts whose name reads like bank/cash (``bank``, ``kasse``, ``giro``…), or every
+  open ``status`` account when none does (the legacy API has no bank flag);
+* contacts: ``supplierNumber`` (group = the supplier group number).
+
+Mapping a bill: one ``supplierInvoice`` entry per voucher with ``amount`` = the total incl. VAT (positive, as
+in the documented example; the sign convention is unverified), ``contraAccount`` = the expense account,
+``contraVatAccount``/``contraVatAmount`` = VAT code and Roger's VAT, ``departmentalDistribution`` = the
+department.  Lines with different accounts, VAT codes or departments are UNSUPPORTED (one voucher, one
+expense account).  A payment is one ``supplierPayment`` with ``contraAccount`` = the bank account.
+Error fields use Roger's names: vendor, invoice_number, issue_date/payment_date, due_date, currency,
+total/amount, vat (amount), vat_code, category, department, bank_account, journal.
 """
 
 from __future__ import annotations
@@ -107,9 +124,9 @@ _FIELD_NAMES: dict[EntryKind, dict[str, str]] = {
         "contraVatAmount": "vat",
         "contraAccount": "category",
         "account": "category",
-        "contraVatAccount": "vat",
-        "vatAccount": "vat",
-        "vatCode": "vat",
+        "contraVatAccount": "vat_code",
+        "vatAccount": "vat_code",
+        "vatCode": "vat_code",
         "departmentalDistribution": "department",
         "text": "description",
     },
@@ -127,10 +144,10 @@ _FIELD_NAMES: dict[EntryKind, dict[str, str]] = {
     },
 }
 # Fields that are mappings in Roger's settings: an unknown value there is a setup problem, not a typo.
-_SETUP_FIELDS = {"category", "vat", "department", "bank_account"}
+_SETUP_FIELDS = {"category", "vat_code", "department", "bank_account"}
 _SETUP_HINTS = {
     "category": "Map the category to an existing e-conomic account in the integration's settings.",
-    "vat": "Map the VAT rate to an existing e-conomic VAT code in the integration's settings.",
+    "vat_code": "Map the VAT code to an existing e-conomic VAT code in the integration's settings.",
     "department": "Map the department to an existing e-conomic department in the integration's settings.",
     "bank_account": "Choose an existing e-conomic bank account for payments in the integration's settings.",
 }
@@ -198,6 +215,7 @@ class _Ctx:
         self.suppliers: dict[int, dict[str, Any] | None] = {}
         self.periods: dict[str, list[dict[str, Any]]] = {}
         self.booked: dict[str, list[dict[str, Any]]] = {}
+        self.distributions: dict[str, int] | None = None  # lower-cased name → departmentalDistributionNumber
 
 
 class EconomicConnector(Connector):
@@ -614,26 +632,19 @@ class EconomicConnector(Connector):
                 return ErpError(
                     ErrorCategory.SETUP,
                     "No e-conomic VAT code is mapped for the VAT rate",
-                    field="vat",
-                    hint=_SETUP_HINTS["vat"],
+                    field="vat_code",
+                    hint=_SETUP_HINTS["vat_code"],
                 )
             if len(first.tax_type.strip()) > 5:
                 return ErpError(
                     ErrorCategory.SETUP,
                     f"'{first.tax_type}' is not an e-conomic VAT code",
-                    field="vat",
-                    hint=_SETUP_HINTS["vat"],
+                    field="vat_code",
+                    hint=_SETUP_HINTS["vat_code"],
                 )
             if len(first.tracking) > 1:
                 return ErpError(
                     ErrorCategory.UNSUPPORTED, "e-conomic takes one department per entry", field="department"
-                )
-            if first.tracking and not first.tracking[0].option.strip().isdigit():
-                return ErpError(
-                    ErrorCategory.SETUP,
-                    f"'{first.tracking[0].option}' is not an e-conomic departmental distribution",
-                    field="department",
-                    hint=_SETUP_HINTS["department"],
                 )
             if data.total <= 0:
                 return ErpError(ErrorCategory.VALIDATION, "The total must be positive", field="total")
@@ -692,7 +703,33 @@ class EconomicConnector(Connector):
         human = " ".join(human.split())
         return human[: TEXT_MAX - len(suffix)] + suffix
 
-    def _entry(self, kind: EntryKind, data: BillData | PaymentData, supplier: int) -> dict[str, Any]:
+    def _department(self, ctx: _Ctx, data: BillData | PaymentData) -> int | ErpError | None:
+        """The departmental distribution of a bill: the mapping's number (catalogue code ``"Department: 2"``,
+        split by the mapper), or a department's name looked up once per call."""
+        if not isinstance(data, BillData) or not data.lines or not data.lines[0].tracking:
+            return None
+        option = data.lines[0].tracking[0].option.strip()
+        if option.isdigit():
+            return int(option)
+        if ctx.distributions is None:
+            ctx.distributions = {
+                str(item.get("name") or "").strip().lower(): int(item["departmentalDistributionNumber"])
+                for item in self._paged("/departmental-distributions")
+                if _ref_number(item, "departmentalDistributionNumber") and not item.get("barred")
+            }
+        number = ctx.distributions.get(option.lower())
+        if number is None:
+            return ErpError(
+                ErrorCategory.SETUP,
+                f"e-conomic has no department '{option}'",
+                field="department",
+                hint=_SETUP_HINTS["department"],
+            )
+        return number
+
+    def _entry(
+        self, kind: EntryKind, data: BillData | PaymentData, supplier: int, department: int | None = None
+    ) -> dict[str, Any]:
         entry: dict[str, Any] = {"supplier": {"supplierNumber": supplier}}
         if isinstance(data, BillData):
             line = data.lines[0]
@@ -708,8 +745,8 @@ class EconomicConnector(Connector):
             entry["date"] = data.issue_date.isoformat()
             if data.due_date:
                 entry["dueDate"] = data.due_date.isoformat()
-            if line.tracking:
-                entry["departmentalDistribution"] = {"departmentalDistributionNumber": int(line.tracking[0].option)}
+            if department is not None:
+                entry["departmentalDistribution"] = {"departmentalDistributionNumber": department}
         else:
             if data.invoice_number:
                 entry["supplierInvoiceNumber"] = data.invoice_number
@@ -951,7 +988,11 @@ class EconomicConnector(Connector):
                 if problem is not None:
                     results[item.ref] = ItemResult(item.ref, Outcome.FAILED, error=problem)
                     continue
-                entry = self._entry(kind, item.data, supplier)  # type: ignore[arg-type]
+                department = self._department(ctx, item.data)
+                if isinstance(department, ErpError):
+                    results[item.ref] = ItemResult(item.ref, Outcome.FAILED, error=department)
+                    continue
+                entry = self._entry(kind, item.data, supplier, department)  # type: ignore[arg-type]
                 ready.append((item, entry))
         except ConnectorError as exc:
             if not results and not ready:
@@ -1117,7 +1158,10 @@ class EconomicConnector(Connector):
         supplier = self._resolve_supplier(ctx, item.data, kind)
         if isinstance(supplier, ErpError):
             return ItemResult(item.ref, Outcome.FAILED, state=state, error=supplier)
-        wanted = self._entry(kind, item.data, supplier)
+        department = self._department(ctx, item.data)
+        if isinstance(department, ErpError):
+            return ItemResult(item.ref, Outcome.FAILED, state=state, error=department)
+        wanted = self._entry(kind, item.data, supplier, department)
         voucher = draft.get("voucher") or {}
         year = str((voucher.get("accountingYear") or {}).get("year") or "")
         new_year = self._year_for(self._entry_date(item.data))
@@ -1312,10 +1356,14 @@ class EconomicConnector(Connector):
         return out
 
     def tracking_options(self) -> list[CatalogItem]:
-        """Departmental distributions: the code is what entries reference (the distribution number)."""
+        """Departmental distributions, coded ``"Department: <departmentalDistributionNumber>"``.
+
+        The same ``"<category>: <option>"`` text as Xero's codes, so the mapper's split gives the number as the
+        option and ``BillData.comparable()["tracking"]`` equals what ``read`` reports.
+        """
         return [
             CatalogItem(
-                code=str(item.get("departmentalDistributionNumber")),
+                code=f"{DEPARTMENT_GROUP}: {item.get('departmentalDistributionNumber')}",
                 name=str(item.get("name") or ""),
                 group=DEPARTMENT_GROUP,
                 active=not item.get("barred"),

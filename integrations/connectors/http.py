@@ -46,9 +46,7 @@ class TimeoutSession(requests.Session):
         return super().request(method, url, *args, **kwargs)
 
 
-def make_session(
-    *, timeout: tuple[float, float] = DEFAULT_TIMEOUT, user_agent: str = USER_AGENT
-) -> requests.Session:
+def make_session(*, timeout: tuple[float, float] = DEFAULT_TIMEOUT, user_agent: str = USER_AGENT) -> requests.Session:
     """The session factory for all connectors."""
     session = TimeoutSession(timeout)
     # max_retries=0: urllib3 must not replay a POST whose first attempt may have been committed.
@@ -85,9 +83,7 @@ def jsonable(value: Any) -> Any:
 
 def dumps(value: Any) -> bytes:
     """Deterministic JSON: the same payload always gives byte-identical bodies (idempotency-key replays)."""
-    return json.dumps(_to_jsonable(value), separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode(
-        "utf-8"
-    )
+    return json.dumps(_to_jsonable(value), separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode("utf-8")
 
 
 def loads(content: bytes | str) -> Any:
@@ -104,8 +100,7 @@ def parse_json_response(response: requests.Response, *, erp: str, write: bool) -
         raise ConnectorError(
             ErpError(
                 category=ErrorCategory.TEMPORARY,
-                message=f"{erp} returned an unreadable response "
-                f"(HTTP {response.status_code}, {content_type})",
+                message=f"{erp} returned an unreadable response (HTTP {response.status_code}, {content_type})",
                 hint=(
                     f"{erp} may have saved the change; Roger checks before sending it again."
                     if write

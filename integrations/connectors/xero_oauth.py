@@ -231,9 +231,7 @@ class XeroOAuthClient:
         except requests.RequestException as exc:
             raise network_error(exc, erp=ERP, write=False) from None
         if response.status_code in (401, 403):
-            raise _auth_error(
-                "Xero refused the access token when listing organisations", status=response.status_code
-            )
+            raise _auth_error("Xero refused the access token when listing organisations", status=response.status_code)
         _check_token_response(response)
         if response.status_code != 200:
             raise ConnectorError(
@@ -300,9 +298,7 @@ class XeroOAuthClient:
             raise network_error(exc, erp=ERP, write=False) from None
         except ValueError as exc:  # oauthlib's "missing token" and other malformed answers
             raise ConnectorError(
-                ErpError(
-                    ErrorCategory.TEMPORARY, redact(f"Xero's token response was not usable: {exc}", secrets)
-                )
+                ErpError(ErrorCategory.TEMPORARY, redact(f"Xero's token response was not usable: {exc}", secrets))
             ) from None
         return _token_set(token, fallback_refresh)
 

@@ -222,7 +222,7 @@ def test_e_conomic_s_validation_errors_name_roger_s_field(conn, eco, agreement):
     line = BillLine("Chairs", Decimal("1000"), Decimal("250"), "2200", "X99")
     [vat] = conn.create(EntryKind.BILL, [write(bill(lines=(line,)))])
     assert vat.error.category is ErrorCategory.SETUP
-    assert vat.error.field == "vat"
+    assert vat.error.field == "vat_code"
     assert vat.error.code == "E06000"
     heading = BillLine("C", Decimal(1000), Decimal(250), "1000", "I25")  # a heading takes no entries
     [account] = conn.create(EntryKind.BILL, [write(bill(lines=(heading,)), key="k-heading")])
@@ -331,5 +331,10 @@ def test_catalogues_and_connection(conn):
     assert "2200" in [a.code for a in conn.accounts()]
     assert [a.code for a in conn.bank_accounts()] == ["5820", "5830"]
     assert "I25" in [t.code for t in conn.tax_rates()]
-    assert [t.code for t in conn.tracking_options()] == ["1", "2", "3", "10"]
+    assert [t.code for t in conn.tracking_options()] == [
+        "Department: 1",
+        "Department: 2",
+        "Department: 3",
+        "Department: 10",
+    ]
     assert "Existing Supplier ApS" in [c.name for c in conn.contacts()]

@@ -306,12 +306,7 @@ def test_a_supplier_number_held_by_another_company_is_a_validation_error(conn):
     ("data", "category", "field"),
     [
         (bill(lines=(BillLine("x", Decimal(1000), Decimal(250), "", "I25"),)), ErrorCategory.SETUP, "category"),
-        (bill(lines=(BillLine("x", Decimal(1000), Decimal(250), "2200", ""),)), ErrorCategory.SETUP, "vat"),
-        (
-            bill(lines=(BillLine("x", Decimal(1000), Decimal(250), "2200", "I25", (TrackingRef("D", "Sales"),)),)),
-            ErrorCategory.SETUP,
-            "department",
-        ),
+        (bill(lines=(BillLine("x", Decimal(1000), Decimal(250), "2200", ""),)), ErrorCategory.SETUP, "vat_code"),
         (bill(total=Decimal("-5.00")), ErrorCategory.VALIDATION, "total"),
         (bill(total=Decimal("1250.001")), ErrorCategory.VALIDATION, "total"),
         (bill(vat=Decimal("2000.00")), ErrorCategory.VALIDATION, "vat"),
@@ -500,7 +495,7 @@ def test_one_refused_voucher_fails_alone_and_the_rest_are_sent_again(api, conn):
     ("prop", "message", "code", "category", "field"),
     [
         ("date", "The accounting period is closed.", "E07300", ErrorCategory.BOOKED, "issue_date"),
-        ("contraVatAccount", "contraVatAccount does not exist.", "E06000", ErrorCategory.SETUP, "vat"),
+        ("contraVatAccount", "contraVatAccount does not exist.", "E06000", ErrorCategory.SETUP, "vat_code"),
         (
             "departmentalDistribution",
             "departmentalDistribution does not exist.",
@@ -722,7 +717,7 @@ def test_catalogues(conn):
         [vat] = conn.tax_rates()
         assert (vat.code, vat.name, vat.group) == ("I25", "Purchase VAT (25%)", "Purchase VAT")
         [dept] = conn.tracking_options()
-        assert (dept.code, dept.name, dept.group) == ("2", "Sales", "Department")
+        assert (dept.code, dept.name, dept.group) == ("Department: 2", "Sales", "Department")
         [supplier] = conn.contacts()
         assert (supplier.code, supplier.name) == ("1001", "Chairs A/S")
 
@@ -831,3 +826,28 @@ def test_booked_entries_are_paged_through(api, conn):
         if urlparse(c.request.url).path == "/accounting-years/2026/entries"
     ]
     assert pages == [["0"], ["1"]]
+
+
+# --- departments: number or name ----------------------------------------------------------------------------
+
+
+def test_a_department_name_is_resolved_to_its_distribution(api, conn):
+    api.add(
+        "GET",
+        f"{API}/departmental-distributions",
+        json=page([{"departmentalDistributionNumber": 3, "name": "Development", "distributionType": "department"}]),
+    )
+    api.add("POST", f"{API}/journals/10/vouchers", json=created_response(), status=201)
+    line = BillLine("Chairs", Decimal(1000), Decimal(250), "2200", "I25", (TrackingRef("Department", "development"),))
+    [result] = conn.create(EntryKind.BILL, [item(bill(lines=(line,)))])
+    assert result.outcome is Outcome.CREATED
+    sent = json.loads(writes(api)[0].request.body)[0]["entries"]["supplierInvoices"][0]
+    assert sent["departmentalDistribution"] == {"departmentalDistributionNumber": 3}
+
+
+def test_an_unknown_department_name_is_a_setup_error(api, conn):
+    api.add("GET", f"{API}/departmental-distributions", json=page([]))
+    line = BillLine("Chairs", Decimal(1000), Decimal(250), "2200", "I25", (TrackingRef("Department", "Nowhere"),))
+    [result] = conn.create(EntryKind.BILL, [item(bill(lines=(line,)))])
+    assert (result.error.category, result.error.field) == (ErrorCategory.SETUP, "department")
+    assert writes(api) == []
