@@ -134,3 +134,13 @@ def wake_after_commit(integration_ids: Iterable[int]) -> None:
 
     ids = sorted(set(integration_ids))
     transaction.on_commit(lambda: tasks.wake(ids))
+
+
+def resume_integration(integration_id: int) -> int:
+    """After a reconnect: paused jobs run again, with the document's latest data (they read it when they run)."""
+    now = timezone.now()
+    resumed = SyncJob.objects.filter(integration_id=integration_id, state=SyncJob.State.PAUSED).update(
+        state=SyncJob.State.PENDING, next_attempt_at=now, attempts=0
+    )
+    wake_after_commit([integration_id])
+    return resumed

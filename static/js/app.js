@@ -79,7 +79,10 @@
         refocusId = returnTo ? returnTo.id : null;
       });
       dialog.showModal();
-      const first = dialog.querySelector("input:checked, [autofocus], input, select, button.primary");
+      // Focus the chosen option (not the first element in document order, which may be a hidden input).
+      const first = ["[autofocus]", "input:checked", "input:not([type=hidden])", "select", "button.primary"]
+        .map(function (sel) { return dialog.querySelector(sel); })
+        .filter(Boolean)[0];
       if (first) first.focus();
     });
     if (refocusId && (document.activeElement === document.body || !document.activeElement)) {

@@ -45,9 +45,15 @@ def tenant(sandbox, xero_settings):
 
 def make_integration(company, tenant, master, **overrides) -> Integration:
     integration = Integration(
-        company=company, kind="xero", name="Xero", connection="connected",
-        settings={"tenant_id": tenant["tenant_id"], "tenant_name": "Nordlys",
-                  "token_expires_at": (timezone.now() + dt.timedelta(minutes=29)).isoformat()},
+        company=company,
+        kind="xero",
+        name="Xero",
+        connection="connected",
+        settings={
+            "tenant_id": tenant["tenant_id"],
+            "tenant_name": "Nordlys",
+            "token_expires_at": (timezone.now() + dt.timedelta(minutes=29)).isoformat(),
+        },
         mappings={
             "accounts": {str(master["category"].pk): "429"},
             "tax_types": {str(master["vat_code"].pk): "INPUT"},

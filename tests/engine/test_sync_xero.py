@@ -47,8 +47,15 @@ def test_it_creates_the_bill_when_a_document_is_approved(sandbox, tenant, integr
     entry = ErpEntry.objects.get(document=document, kind="bill")
     assert entry.erp_id == bill["InvoiceID"] and entry.state == "synced" and not entry.needs_attention
     [attempt] = SyncAttempt.objects.filter(document=document)
-    assert (attempt.action, attempt.outcome, attempt.trigger, attempt.event) == ("create", "success", "event", "approved")
-    assert attempt.erp_id == bill["InvoiceID"] and attempt.request_data and "access_token" not in str(attempt.request_data)
+    assert (attempt.action, attempt.outcome, attempt.trigger, attempt.event) == (
+        "create",
+        "success",
+        "event",
+        "approved",
+    )
+    assert (
+        attempt.erp_id == bill["InvoiceID"] and attempt.request_data and "access_token" not in str(attempt.request_data)
+    )
 
 
 def test_it_updates_the_bill_when_a_synced_field_changes(sandbox, tenant, integration, make_document):
@@ -195,8 +202,9 @@ def test_a_stale_worker_cannot_finalize_a_job_it_lost(integration, make_document
     assert SyncJob.objects.get(pk=jobs[0].pk).state == "running"
 
 
-def test_bulk_resync_syncs_unpaid_and_paid_documents_and_counts_progress(sandbox, tenant, integration, make_document,
-                                                                         company):
+def test_bulk_resync_syncs_unpaid_and_paid_documents_and_counts_progress(
+    sandbox, tenant, integration, make_document, company
+):
     from tests.factories import CategoryFactory
 
     unpaid = [make_document() for _ in range(3)]
@@ -229,6 +237,6 @@ def _membership(document):
     from roger.models import Membership
     from tests.factories import MembershipFactory
 
-    return Membership.objects.filter(company=document.company, role="accountant").first() or MembershipFactory(
+    return Membership.objects.select_related("company", "user").filter(
         company=document.company, role="accountant"
-    )
+    ).first() or MembershipFactory(company=document.company, role="accountant")

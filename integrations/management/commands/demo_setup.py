@@ -18,8 +18,12 @@ from integrations.models import Integration, SyncJob
 from roger.models import Company
 
 TAX_TYPES = {"I25": "INPUT", "I0": "NONE", "REV": "EXEMPTEXPENSES"}
-TRACKING = {"Administration": "Administration", "Sales": "Sales", "Development": "Engineering",
-            "Operations": "Marketing"}
+TRACKING = {
+    "Administration": "Administration",
+    "Sales": "Sales",
+    "Development": "Engineering",
+    "Operations": "Marketing",
+}
 
 
 class Command(BaseCommand):
@@ -39,7 +43,9 @@ class Command(BaseCommand):
             self.stdout.write("The demo company is already connected to Xero.")
             return
         if not self.sandbox_up(wait=options["wait_for_sandbox"]):
-            self.stdout.write(self.style.WARNING(f"No ERP sandbox at {settings.ROGER_SANDBOX_URL}: not connecting Xero."))
+            self.stdout.write(
+                self.style.WARNING(f"No ERP sandbox at {settings.ROGER_SANDBOX_URL}: not connecting Xero.")
+            )
             return
         integration = self.connect_xero(company)
         self.queue_first_sync(company, integration)
@@ -66,14 +72,24 @@ class Command(BaseCommand):
         tenant = reply.json()
         expires = timezone.now() + dt.timedelta(seconds=int(tenant.get("expires_in", 1800)))
         integration = Integration(
-            company=company, kind="xero", name="Xero", connection=Integration.Connection.CONNECTED,
-            settings={"tenant_id": tenant["tenant_id"], "tenant_name": tenant.get("name", company.name),
-                      "token_expires_at": expires.isoformat()},
+            company=company,
+            kind="xero",
+            name="Xero",
+            connection=Integration.Connection.CONNECTED,
+            settings={
+                "tenant_id": tenant["tenant_id"],
+                "tenant_name": tenant.get("name", company.name),
+                "token_expires_at": expires.isoformat(),
+            },
             mappings={
                 "accounts": {str(c.pk): c.account_code for c in Category.objects.filter(company=company)},
-                "tax_types": {str(v.pk): TAX_TYPES.get(v.code, "NONE") for v in VatCode.objects.filter(company=company)},
-                "tracking": {str(d.pk): f"Department: {TRACKING.get(d.name, d.name)}"
-                             for d in Department.objects.filter(company=company)},
+                "tax_types": {
+                    str(v.pk): TAX_TYPES.get(v.code, "NONE") for v in VatCode.objects.filter(company=company)
+                },
+                "tracking": {
+                    str(d.pk): f"Department: {TRACKING.get(d.name, d.name)}"
+                    for d in Department.objects.filter(company=company)
+                },
                 "bank_account": "090",
             },
         )
@@ -86,6 +102,7 @@ class Command(BaseCommand):
         from integrations import jobs
 
         ids = list(Document.objects.filter(company=company).synced().values_list("pk", flat=True))
-        jobs.stage(document_ids=ids, integration_ids=[integration.pk], trigger=SyncJob.Trigger.SYSTEM,
-                   event="connected")
+        jobs.stage(
+            document_ids=ids, integration_ids=[integration.pk], trigger=SyncJob.Trigger.SYSTEM, event="connected"
+        )
         self.stdout.write(f"Queued the first sync of {len(ids)} approved documents.")

@@ -1,0 +1,188 @@
+"""Browser tests: Playwright (sync API) driving Debian's Chromium against the running app (pytest-django's
+``live_server``), the Xero sandbox and a real ``qcluster`` worker process sharing the PostgreSQL test database.
+
+Run with ``make browser`` (``pytest -m browser``) and ``DATABASE_URL=postgres://…``.  Screenshots of each page
+and step go to ``$ROGER_SCREENSHOTS`` (default ``screenshots/``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from integrations.models import Integration
+from roger.models import Membership
+from tests.factories import CategoryFactory, DepartmentFactory, DocumentFactory, VatCodeFactory, VendorFactory
+
+# Playwright's sync API keeps an event loop on the test thread; the test's own ORM calls are still synchronous.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = os.environ.get("ROGER_CHROMIUM", "/usr/bin/chromium")
+SHOTS = Path(os.environ.get("ROGER_SCREENSHOTS", ROOT / "screenshots"))
+PASSWORD = "pw-for-tests"
+
+
+def pytest_collection_modifyitems(items) -> None:
+    for item in items:
+        if "tests/browser/" in str(item.fspath):
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} is missing: apt-get install chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+class Shots:
+    """Numbered screenshots, so the folder reads as the story of the run."""
+
+    def __init__(self, prefix: str):
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        self.prefix, self.n = prefix, 0
+
+    def __call__(self, page, name: str, *, full_page: bool = True) -> None:
+        self.n += 1
+        page.screenshot(path=str(SHOTS / f"{self.prefix}-{self.n:02d}-{name}.png"), full_page=full_page)
+
+
+@pytest.fixture
+def shots(request) -> Shots:
+    return Shots(request.node.name.removeprefix("test_"))
+
+
+@pytest.fixture(scope="session")
+def postgres_only(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        if connection.vendor != "postgresql":
+            pytest.skip("browser tests need PostgreSQL (DATABASE_URL) so the worker process shares the test database")
+        return connection.settings_dict
+
+
+@pytest.fixture(scope="session")
+def worker(postgres_only, sandbox_server, live_server) -> Iterator[subprocess.Popen]:
+    """A real ``manage.py qcluster`` on the test database, talking to the sandbox."""
+    db = postgres_only
+    url = f"postgres://{db['USER']}{':' + db['PASSWORD'] if db['PASSWORD'] else ''}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "DEBUG": "True",
+        "Q_WORKERS": "1",
+        "Q_POLL": "0.1",
+        "ROGER_RATE_LIMITS_OFF": "True",
+        "SITE_URL": live_server.url,
+        "XERO_API_URL": f"{sandbox_server.url}/xero",
+        "XERO_IDENTITY_URL": f"{sandbox_server.url}/xero/identity",
+        "XERO_LOGIN_URL": f"{sandbox_server.url}/xero/login",
+        "XERO_GO_URL": f"{sandbox_server.url}/xero/go",
+        "XERO_CLIENT_ID": "roger-test",
+        "XERO_CLIENT_SECRET": "roger-test-secret",
+        "LOG_LEVEL": "WARNING",
+    }
+    log = open(SHOTS.parent / "qcluster-browser.log", "wb") if SHOTS.parent.exists() else subprocess.DEVNULL
+    process = subprocess.Popen(
+        [sys.executable, "manage.py", "qcluster"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+    )
+    time.sleep(2.5)  # the cluster's workers start; tasks enqueued meanwhile wait in the ORM queue anyway
+    assert process.poll() is None, "qcluster exited at start"
+    yield process
+    process.terminate()
+    try:
+        process.wait(10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+@pytest.fixture
+def xero_settings(settings, sandbox):
+    settings.XERO_API_URL = f"{sandbox.url}/xero"
+    settings.XERO_IDENTITY_URL = f"{sandbox.url}/xero/identity"
+    settings.XERO_LOGIN_URL = f"{sandbox.url}/xero/login"
+    settings.XERO_GO_URL = f"{sandbox.url}/xero/go"
+    settings.XERO_CLIENT_ID, settings.XERO_CLIENT_SECRET = "roger-test", "roger-test-secret"
+    settings.ROGER_RATE_LIMITS = {}
+    return settings
+
+
+@pytest.fixture
+def scene(transactional_db, company, admin_user, accountant, viewer, sandbox, xero_settings, worker):
+    """A company connected to a fresh sandbox organisation, with mappings and six Unpaid documents."""
+    tenant = sandbox.new_xero_tenant("Nordlys ApS (browser)")
+    master = {
+        "vendor": VendorFactory(company=company, name="Dansk Kontor A/S", number="V1001"),
+        "category": CategoryFactory(company=company, name="General", account_code="429"),
+        "vat_code": VatCodeFactory(company=company, code="I25"),
+        "department": DepartmentFactory(company=company, name="Sales"),
+    }
+    integration = Integration(
+        company=company,
+        kind="xero",
+        name="Xero",
+        connection="connected",
+        settings={
+            "tenant_id": tenant["tenant_id"],
+            "tenant_name": "Nordlys ApS (browser)",
+            "token_expires_at": (timezone.now() + dt.timedelta(minutes=29)).isoformat(),
+        },
+        mappings={
+            "accounts": {str(master["category"].pk): "429"},
+            "tax_types": {str(master["vat_code"].pk): "INPUT"},
+            "tracking": {str(master["department"].pk): "Department: Sales"},
+            "bank_account": "090",
+        },
+    )
+    integration.set_credentials({"access_token": tenant["access_token"], "refresh_token": tenant["refresh_token"]})
+    integration.save()
+    # A second, disabled integration so the tab's dropdown has something to switch to.
+    Integration.objects.create(company=company, kind="economic", name="e-conomic (old)", enabled=False)
+    documents = [
+        DocumentFactory(
+            company=company,
+            invoice_number=f"INV-2026-{100 + i}",
+            issue_date=dt.date(2026, 10, 1) + dt.timedelta(days=i),
+            total=Decimal("1250.00") + i,
+            vat=Decimal("250.00"),
+            status="approved",
+            **master,
+        )
+        for i in range(6)
+    ]
+    assert Membership.objects.filter(company=company).count() == 3
+    return {"tenant": tenant, "integration": integration, "documents": documents, "sandbox": sandbox}
+
+
+def login(page, base_url: str, username: str) -> None:
+    page.goto(f"{base_url}/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base_url}/documents/**")

@@ -1,0 +1,131 @@
+"""R6–R11 in a real browser: bulk re-sync from the list, the Integrations tab and its Re-sync modal, a booked
+bill that blocks, and a viewer who cannot re-sync."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from integrations.models import ErpEntry, SyncAttempt
+from tests.browser.conftest import login
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_bulk_resync_turns_the_badges_synced(page, live_server, scene, shots):
+    docs = scene["documents"][:3]
+    login(page, live_server.url, "bob")
+    shots(page, "document-list")
+    for document in docs:
+        page.locator(f"#doc-{document.pk} td.select-col").hover()
+        page.locator(f"#sel-{document.pk}").check()
+    shots(page, "three-selected", full_page=False)
+    button = page.locator("#bulk-resync")
+    expect(button).to_be_visible()
+    expect(button).to_have_text("Re-sync (3)")
+    button.click()
+    expect(page.locator("#bulk-status.bulk-started .bulk-check")).to_be_visible()  # the confirming animation
+    shots(page, "resync-started", full_page=False)
+    for document in docs:
+        expect(page.locator(f"#badges-{document.pk} [data-state='synced']")).to_be_visible(timeout=30_000)
+    expect(page.locator(".bulk-summary")).to_contain_text("3 synced")
+    expect(page.locator("#bulk-resync")).to_be_hidden()  # the selection was cleared
+    shots(page, "badges-synced")
+    assert ErpEntry.objects.filter(document__in=docs, kind="bill", state="synced").count() == 3
+    # The untouched rows stay not synced.
+    expect(page.locator(f"#badges-{scene['documents'][3].pk} [data-state='not_synced']")).to_be_visible()
+    page.set_viewport_size({"width": 390, "height": 844})
+    shots(page, "document-list-390px")
+
+
+def test_document_resync_then_blocked_when_booked(page, live_server, scene, shots):
+    document = scene["documents"][4]
+    login(page, live_server.url, "bob")
+    page.click(f"#doc-{document.pk} a")
+    shots(page, "document-overview")
+    page.click("a[role=tab]:has-text('Integrations')")
+    panel = page.locator("#integration-panel")
+    expect(panel.locator("#integration-select")).to_be_visible()
+    shots(page, "integrations-tab-empty")
+    # Switch the dropdown to the other integration and back (R6).
+    other = scene["integration"].company.integrations.exclude(pk=scene["integration"].pk).get()
+    page.select_option("#integration-select", str(other.pk))
+    expect(page.locator("#entries-h")).to_contain_text("e-conomic (old)")
+    page.select_option("#integration-select", str(scene["integration"].pk))
+    expect(page.locator("#entries-h")).to_contain_text("Xero")
+
+    # The modal: no payment choice for an Unpaid document (R7), the plan says "create".
+    page.click("#resync-button")
+    dialog = page.locator("dialog#resync-dialog")
+    expect(dialog).to_be_visible()
+    expect(dialog.locator("input[value='bill']")).to_be_focused()  # focus moved into the modal
+    expect(dialog.locator("input[value='payment']")).to_have_count(0)
+    expect(dialog.locator(".plan")).to_have_attribute("data-action", "create")
+    shots(page, "resync-modal-create", full_page=False)
+    page.keyboard.press("Escape")
+    expect(dialog).to_have_count(0)
+    expect(page.locator("#resync-button")).to_be_focused()  # focus returned to the button
+
+    page.click("#resync-button")
+    page.click("#resync-confirm")
+    expect(page.locator("dialog#resync-dialog")).to_have_count(0)
+    record = page.locator(".log-record[data-action='create'][data-outcome='success']")
+    expect(record).to_have_count(1, timeout=30_000)
+    expect(page.locator(".sync-running")).to_have_count(0)  # polling stopped
+    shots(page, "log-after-resync")
+
+    # Book the bill in Xero (a payment against it), then change the amount in Roger.
+    entry = ErpEntry.objects.get(document=document, kind="bill")
+    scene["sandbox"].xero_action(scene["tenant"]["tenant_id"], "pay", invoice_id=entry.erp_id, amount="100.00")
+    page.click("a[role=tab]:has-text('Overview')")
+    page.fill("#id_total", "2000.00")
+    page.fill("#id_vat", "400.00")
+    page.click("button:has-text('Save')")
+    expect(page.locator("#toasts")).to_contain_text("Saved")
+    page.click("a[role=tab]:has-text('Integrations')")
+    page.click("#resync-button")
+    dialog = page.locator("dialog#resync-dialog")
+    expect(dialog.locator(".plan")).to_have_attribute("data-action", "blocked")
+    shots(page, "resync-modal-blocked", full_page=False)
+    page.click("#resync-confirm")
+    blocked = page.locator(".log-record[data-outcome='blocked']").first
+    expect(blocked).to_be_visible(timeout=30_000)
+    expect(page.locator(".sync-running")).to_have_count(0, timeout=30_000)
+    blocked.locator("summary").click()
+    attempt = SyncAttempt.objects.filter(document=document, outcome="blocked").first()
+    expect(blocked.locator(".erp-message")).to_contain_text(attempt.erp_message[:40])
+    expect(page.locator(".entry[data-kind='bill']")).to_contain_text("Yes —")  # booked, with the reason
+    shots(page, "log-blocked")
+
+
+def test_requires_attention_and_settings_pages(page, live_server, scene, shots):
+    integration = scene["integration"]
+    integration.mappings = {**integration.mappings, "accounts": {}}
+    integration.save(update_fields=["mappings"])
+    login(page, live_server.url, "alice")
+    docs = scene["documents"][:2]
+    for document in docs:
+        page.locator(f"#doc-{document.pk} td.select-col").hover()
+        page.locator(f"#sel-{document.pk}").check()
+    page.click("#bulk-resync")
+    expect(page.locator(".bulk-summary")).to_contain_text("2 failed", timeout=30_000)
+    expect(page.locator("[data-count='attention']")).to_have_text("2")
+    shots(page, "bulk-failed-summary", full_page=False)
+    page.click(".bulk-summary a")
+    expect(page.locator(".attention-group")).to_contain_text("2 documents")
+    shots(page, "requires-attention")
+    page.click(".attention-group a.button")
+    expect(page.locator(f"#integration-{integration.pk}")).to_be_visible()
+    shots(page, "integration-settings")
+
+
+def test_a_viewer_sees_no_resync_controls(page, live_server, scene, shots):
+    login(page, live_server.url, "vera")
+    expect(page.locator("#document-table")).to_be_visible()
+    expect(page.locator("input[name='document_ids']")).to_have_count(0)
+    expect(page.locator("#bulk-resync")).to_have_count(0)
+    shots(page, "viewer-list")
+    page.goto(f"{live_server.url}/integrations/documents/{scene['documents'][0].pk}/")
+    expect(page.locator("#integration-panel")).to_be_visible()
+    expect(page.locator("#resync-button")).to_have_count(0)
+    shots(page, "viewer-integrations-tab")

@@ -1,0 +1,227 @@
+"""Real processes and threads: a qcluster worker end to end, kill -9 mid-call, concurrent re-syncs, the CLI,
+and the query counts of claim and finalize."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import connection, connections
+from django.test.utils import CaptureQueriesContext
+
+from documents import services
+from integrations.models import ErpEntry, SyncAttempt, SyncJob
+from integrations.sync import engine
+from integrations.sync.requests import request_bulk_resync, request_resync
+from tests.engine.test_sync_xero import _membership, bills, run
+
+ROOT = Path(__file__).resolve().parents[2]
+needs_pg = pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="worker processes share the test database only on PostgreSQL (CI's database)",
+)
+
+
+def _worker_env(sandbox, **extra) -> dict[str, str]:
+    db = connection.settings_dict
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST")}
+    env.update(
+        DATABASE_URL=f"postgres://{db['USER'] or 'postgres'}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
+        XERO_API_URL=f"{sandbox.url}/xero",
+        XERO_IDENTITY_URL=f"{sandbox.url}/xero/identity",
+        XERO_LOGIN_URL=f"{sandbox.url}/xero/login",
+        XERO_GO_URL=f"{sandbox.url}/xero/go",
+        XERO_CLIENT_ID="roger-test",
+        XERO_CLIENT_SECRET="roger-test-secret",
+        ROGER_RATE_LIMITS_OFF="True",
+        Q_WORKERS="1",
+        Q_POLL="0.1",
+        **extra,
+    )
+    return env
+
+
+def _start_worker(env) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "manage.py", "qcluster"],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def _stop(process: subprocess.Popen, sig=signal.SIGTERM) -> None:
+    try:
+        os.killpg(process.pid, sig)
+        process.wait(timeout=5)
+    except ProcessLookupError:
+        return
+    except subprocess.TimeoutExpired:  # a graceful stop may wait for the broker; the test is over anyway
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)
+
+
+def _wait_for(predicate, seconds: float = 30.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.2)
+    return False
+
+
+@needs_pg
+@pytest.mark.django_db(transaction=True)
+def test_approval_reaches_the_erp_through_a_real_qcluster_worker(sandbox, tenant, integration, make_document):
+    worker = _start_worker(_worker_env(sandbox))
+    try:
+        document = make_document(status="awaiting_approval", invoice_number="QC-1")
+        started = time.monotonic()
+        services.document_approve(document=document, actor=None)
+        assert _wait_for(lambda: ErpEntry.objects.filter(document=document, kind="bill", state="synced").exists())
+        assert time.monotonic() - started < 10
+        assert [b["InvoiceNumber"] for b in bills(sandbox, tenant)] == ["QC-1"]
+    finally:
+        _stop(worker)
+
+
+@needs_pg
+@pytest.mark.django_db(transaction=True)
+def test_kill_9_of_the_worker_mid_call_then_the_sweeper_leaves_exactly_one_bill(
+    sandbox, tenant, integration, make_document
+):
+    sandbox.fault(erp="xero", method="PUT", path="Invoices$", kind="latency", latency_ms=3000, count=1)
+    worker = _start_worker(_worker_env(sandbox, ROGER_SYNC_LEASE_SECONDS="2"))
+    try:
+        document = make_document()
+        request_resync(membership=_membership(document), document=document, integration=integration, kind="bill")
+        in_flight = lambda: any(r["method"] == "PUT" for r in sandbox.requests(erp="xero"))  # noqa: E731
+        assert _wait_for(in_flight, 20), "the worker never sent the create"
+        _stop(worker, signal.SIGKILL)  # mid-call: the sandbox still commits the bill after its latency
+    finally:
+        _stop(worker, signal.SIGKILL)
+    time.sleep(3.5)  # the lease (2 s) has expired and the ERP has committed
+    assert SyncJob.objects.get(document=document, state__in=SyncJob.OPEN_STATES).state == "running"
+    assert engine.sweep() == [integration.pk]
+    run(integration)
+    assert len(bills(sandbox, tenant)) == 1
+    entry = ErpEntry.objects.get(document=document, kind="bill")
+    assert entry.erp_id == bills(sandbox, tenant)[0]["InvoiceID"] and entry.state == "synced"
+    outcomes = list(SyncAttempt.objects.filter(document=document).order_by("id").values_list("outcome", "action"))
+    assert outcomes == [("unknown", "none"), ("success", "adopt")]
+
+
+@needs_pg
+@pytest.mark.django_db(transaction=True)
+def test_two_concurrent_resyncs_of_one_document_create_one_bill(sandbox, tenant, integration, make_document):
+    document = make_document()
+    membership = _membership(document)
+    errors: list[BaseException] = []
+
+    def resync_and_drain():
+        try:
+            request_resync(membership=membership, document=document, integration=integration, kind="bill")
+            engine.drain(integration.pk)
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=resync_and_drain) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    run(integration)
+    assert len(bills(sandbox, tenant)) == 1
+    assert SyncJob.objects.filter(document=document, state__in=SyncJob.OPEN_STATES).count() == 0
+
+
+@pytest.mark.django_db
+def test_claim_and_finalize_queries_do_not_grow_with_the_batch(sandbox, tenant, integration, make_document):
+    def measure(n: int) -> tuple[int, int]:
+        docs = [make_document() for _ in range(n)]
+        request_bulk_resync(membership=_membership(docs[0]), document_ids=[d.pk for d in docs])
+        with CaptureQueriesContext(connection) as claim_q:
+            token, jobs = engine.claim(integration.pk, limit=100)
+        with CaptureQueriesContext(connection) as finalize_q:
+            engine._finalize(token, jobs, {j.pk: "done" for j in jobs}, {})
+        return len(claim_q), len(finalize_q)
+
+    assert measure(3) == measure(40)
+
+
+@pytest.mark.django_db
+def test_queuing_a_bulk_resync_costs_the_same_queries_for_10_and_300_documents(integration, make_document):
+    def measure(n: int) -> int:
+        docs = [make_document() for _ in range(n)]
+        membership = _membership(docs[0])
+        with CaptureQueriesContext(connection) as queries:
+            request_bulk_resync(membership=membership, document_ids=[d.pk for d in docs])
+        return len(queries)
+
+    assert measure(10) == measure(300)
+
+
+@pytest.mark.django_db
+def test_bulk_requests_refuse_bad_ids_and_queue_nothing(integration, make_document, other_company, viewer):
+    from django.core.exceptions import PermissionDenied, ValidationError
+
+    from roger.models import Membership
+    from tests.factories import DocumentFactory
+
+    mine = make_document()
+    membership = _membership(mine)
+    foreign = DocumentFactory(company=other_company)
+    for ids, message in (
+        ([mine.pk, foreign.pk], "do not exist in your company"),
+        (["7", "abc"], "Not document ids"),
+        ([999999], "do not exist"),
+        ([], "Select at least one"),
+    ):
+        with pytest.raises(ValidationError, match=message):
+            request_bulk_resync(membership=membership, document_ids=ids)
+    with pytest.raises(PermissionDenied):
+        request_bulk_resync(membership=Membership.objects.get(user=viewer), document_ids=[mine.pk])
+    assert not SyncJob.objects.exists()
+
+
+@needs_pg
+@pytest.mark.django_db(transaction=True)
+def test_the_resync_command_queues_waits_and_summarises(
+    sandbox, tenant, integration, make_document, admin_user, capsys, company
+):
+    docs = [make_document() for _ in range(3)]
+    call_command("resync", "--company", company.slug, "--dry-run", "--all")
+    out = capsys.readouterr().out
+    assert out.count(" create ") == 3 and "Plan: 3 create" in out
+    assert bills(sandbox, tenant) == []
+
+    def worker_loop():
+        time.sleep(0.5)
+        engine.drain(integration.pk)
+        connections.close_all()
+
+    worker = threading.Thread(target=worker_loop)
+    worker.start()
+    call_command(
+        "resync", "--company", company.slug, "--ids", ",".join(str(d.pk) for d in docs), "--wait", "--timeout", "30"
+    )
+    worker.join()
+    out = capsys.readouterr().out
+    assert "3/3" in out and any(line.split() == ["created", "3"] for line in out.splitlines())
+    assert len(bills(sandbox, tenant)) == 3
+    with pytest.raises(CommandError, match="Not document ids"):
+        call_command("resync", "--company", company.slug, "--ids", "1,x")
+    with pytest.raises(CommandError, match="No company"):
+        call_command("resync", "--company", "nope", "--all")
