@@ -51,6 +51,7 @@ contract: install
 	ROGER_XERO_OPENAPI=$${ROGER_XERO_OPENAPI:-$(abspath ../shared/specs/xero_accounting.yaml)} $(BIN)/pytest -m contract $(PYTEST_ARGS)
 
 browser: install
+	@test -x /usr/bin/chromium || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
 	$(BIN)/pytest -m browser $(PYTEST_ARGS)
 
 lint: install
@@ -58,7 +59,7 @@ lint: install
 	$(BIN)/lint-imports
 
 bench: install
-	$(BIN)/python -m bench
+	$(BIN)/python -m bench $(FIGURES)
 
 clean:
 	rm -rf $(VENV) staticfiles roger.sqlite3*

@@ -25,8 +25,8 @@ class DocumentEditForm(forms.ModelForm):
             "description",
         ]
         widgets = {
-            "issue_date": forms.DateInput(attrs={"type": "date"}),
-            "due_date": forms.DateInput(attrs={"type": "date"}),
+            "issue_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "due_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         }
 
     def __init__(self, *args, company: Company, **kwargs):
@@ -45,9 +45,9 @@ class DocumentEditForm(forms.ModelForm):
 
 class PaymentForm(forms.Form):
     amount = forms.DecimalField(max_digits=14, decimal_places=2, min_value=0.01)
-    paid_on = forms.DateField(initial=dt.date.today, widget=forms.DateInput(attrs={"type": "date"}))
+    paid_on = forms.DateField(initial=dt.date.today, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     reference = forms.CharField(max_length=100, required=False)
 
 
 class MarkPaidForm(forms.Form):
-    paid_on = forms.DateField(initial=dt.date.today, widget=forms.DateInput(attrs={"type": "date"}))
+    paid_on = forms.DateField(initial=dt.date.today, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -125,15 +126,17 @@ def stage(
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         touched = cursor.rowcount
-    wake_after_commit(integration_ids)
+    # A big batch is drained by several workers at once (each claims its own jobs with SKIP LOCKED).
+    copies = max(1, min(settings.Q_CLUSTER.get("workers", 1), len(document_ids) // settings.ROGER_SYNC["BATCH_SIZE"]))
+    wake_after_commit(integration_ids, copies=copies)
     return touched
 
 
-def wake_after_commit(integration_ids: Iterable[int]) -> None:
+def wake_after_commit(integration_ids: Iterable[int], *, copies: int = 1) -> None:
     from integrations import tasks  # the only module that knows django-q2
 
     ids = sorted(set(integration_ids))
-    transaction.on_commit(lambda: tasks.wake(ids))
+    transaction.on_commit(lambda: tasks.wake(ids, copies=copies))
 
 
 def resume_integration(integration_id: int) -> int:

@@ -12,11 +12,12 @@ from django_q.models import Schedule
 from django_q.tasks import async_task
 
 
-def wake(integration_ids: Iterable[int]) -> None:
+def wake(integration_ids: Iterable[int], *, copies: int = 1) -> None:
     for integration_id in integration_ids:
-        async_task(
-            "integrations.tasks.drain_integration", integration_id, group="sync", task_name=f"sync-{integration_id}"
-        )
+        for _ in range(copies):
+            async_task(
+                "integrations.tasks.drain_integration", integration_id, group="sync", task_name=f"sync-{integration_id}"
+            )
 
 
 def drain_integration(integration_id: int) -> None:

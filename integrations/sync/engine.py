@@ -81,13 +81,14 @@ def drain(integration_id: int, *, max_seconds: float = 200.0) -> int:
     """Process due jobs of one integration until none is due (or time is up); returns jobs processed."""
     deadline = time.monotonic() + max_seconds
     processed = 0
+    connectors: dict[int, Connector] = {}  # one per drain: its caches (contacts, lock dates) span the batches
     while time.monotonic() < deadline:
         claimed = claim(integration_id, limit=conf("BATCH_SIZE"))
         if claimed is None:
             break
         token, jobs = claimed
         processed += len(jobs)
-        run_batch(integration_id, token, jobs)
+        run_batch(integration_id, token, jobs, connectors=connectors)
     else:
         _wake([integration_id])  # time is up but work remains: hand over to a fresh task
     return processed
@@ -186,7 +187,7 @@ def _wanted_kinds_flags(job: SyncJob) -> list[str]:
 
 
 # --- one batch ------------------------------------------------------------------------------------------------
-def run_batch(integration_id: int, token: str, jobs: list[SyncJob]) -> None:
+def run_batch(integration_id: int, token: str, jobs: list[SyncJob], *, connectors: dict | None = None) -> None:
     started = time.monotonic()
     integration = Integration.objects.select_related("company").get(pk=integration_id)
     if not integration.enabled:
@@ -214,7 +215,11 @@ def run_batch(integration_id: int, token: str, jobs: list[SyncJob]) -> None:
             entry = entries.get(key) or ErpEntry(document=document, integration=integration, kind=kind)
             works.append(Work(job=job, document=document, kind=EntryKind(kind), entry=entry))
     try:
-        connector = _connector(integration)
+        connector = connectors.get(integration.pk) if connectors is not None else None
+        if connector is None:
+            connector = _connector(integration)
+            if connectors is not None:
+                connectors[integration.pk] = connector
     except ConnectorError as exc:
         for work in works:
             work.error = exc.error

@@ -108,18 +108,20 @@ def worker(postgres_only, sandbox_server, live_server) -> Iterator[subprocess.Po
         "XERO_CLIENT_SECRET": "roger-test-secret",
         "LOG_LEVEL": "WARNING",
     }
-    log = open(SHOTS.parent / "qcluster-browser.log", "wb") if SHOTS.parent.exists() else subprocess.DEVNULL
-    process = subprocess.Popen(
-        [sys.executable, "manage.py", "qcluster"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
-    )
-    time.sleep(2.5)  # the cluster's workers start; tasks enqueued meanwhile wait in the ORM queue anyway
-    assert process.poll() is None, "qcluster exited at start"
-    yield process
-    process.terminate()
-    try:
-        process.wait(10)
-    except subprocess.TimeoutExpired:
-        process.kill()
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    # The worker's output sits next to the screenshots: the first place to look when a flow times out in CI.
+    with open(SHOTS / "qcluster-browser.log", "wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "manage.py", "qcluster"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+        )
+        time.sleep(2.5)  # the cluster's workers start; tasks enqueued meanwhile wait in the ORM queue anyway
+        assert process.poll() is None, "qcluster exited at start"
+        yield process
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
 
 
 @pytest.fixture

@@ -9,6 +9,13 @@ from playwright.sync_api import expect
 from integrations.models import ErpEntry, SyncAttempt
 from tests.browser.conftest import login
 
+
+def settled(page) -> None:
+    """Wait until htmx has finished swapping and settling (a person is never faster than that)."""
+    page.wait_for_function("!document.querySelector('.htmx-request, .htmx-settling, .htmx-swapping, .htmx-added')")
+    page.wait_for_timeout(50)
+
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
@@ -46,11 +53,13 @@ def test_document_resync_then_blocked_when_booked(page, live_server, scene, shot
     page.click("a[role=tab]:has-text('Integrations')")
     panel = page.locator("#integration-panel")
     expect(panel.locator("#integration-select")).to_be_visible()
+    settled(page)
     shots(page, "integrations-tab-empty")
     # Switch the dropdown to the other integration and back (R6).
     other = scene["integration"].company.integrations.exclude(pk=scene["integration"].pk).get()
     page.select_option("#integration-select", str(other.pk))
     expect(page.locator("#entries-h")).to_contain_text("e-conomic (old)")
+    settled(page)
     page.select_option("#integration-select", str(scene["integration"].pk))
     expect(page.locator("#entries-h")).to_contain_text("Xero")
 
@@ -88,11 +97,12 @@ def test_document_resync_then_blocked_when_booked(page, live_server, scene, shot
     expect(dialog.locator(".plan")).to_have_attribute("data-action", "blocked")
     shots(page, "resync-modal-blocked", full_page=False)
     page.click("#resync-confirm")
-    blocked = page.locator(".log-record[data-outcome='blocked']").first
-    expect(blocked).to_be_visible(timeout=30_000)
+    blocked = page.locator(".log-record[data-outcome='blocked'][data-trigger='manual']")
+    expect(blocked).to_have_count(1, timeout=30_000)
     expect(page.locator(".sync-running")).to_have_count(0, timeout=30_000)
+    settled(page)
     blocked.locator("summary").click()
-    attempt = SyncAttempt.objects.filter(document=document, outcome="blocked").first()
+    attempt = SyncAttempt.objects.get(document=document, outcome="blocked", trigger="manual")
     expect(blocked.locator(".erp-message")).to_contain_text(attempt.erp_message[:40])
     expect(page.locator(".entry[data-kind='bill']")).to_contain_text("Yes —")  # booked, with the reason
     shots(page, "log-blocked")

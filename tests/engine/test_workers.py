@@ -109,7 +109,8 @@ def test_kill_9_of_the_worker_mid_call_then_the_sweeper_leaves_exactly_one_bill(
         _stop(worker, signal.SIGKILL)  # mid-call: the sandbox still commits the bill after its latency
     finally:
         _stop(worker, signal.SIGKILL)
-    time.sleep(3.5)  # the lease (2 s) has expired and the ERP has committed
+    assert _wait_for(lambda: len(bills(sandbox, tenant)) == 1, 20), "the ERP never committed the create"
+    time.sleep(2.5)  # the dead worker's lease (2 s) has expired
     assert SyncJob.objects.get(document=document, state__in=SyncJob.OPEN_STATES).state == "running"
     assert engine.sweep() == [integration.pk]
     run(integration)

@@ -16,7 +16,14 @@ def test_it_renders_the_full_page_with_tabs_and_counts(accountant_client, make_d
     make_document(invoice_number="U-1")
     make_document(invoice_number="P-1", status="paid", paid_on="2026-10-05")
     failed = make_document(invoice_number="F-1")
-    entry(failed, xero, state="failed", needs_attention=True, error_category="setup", error_message="Account 4010 is not mapped")
+    entry(
+        failed,
+        xero,
+        state="failed",
+        needs_attention=True,
+        error_category="setup",
+        error_message="Account 4010 is not mapped",
+    )
     r = accountant_client.get(URL)
     html = r.content.decode()
     assert r.status_code == 200 and "<html" in html
@@ -41,7 +48,7 @@ def test_it_shows_one_badge_per_integration_with_its_state(accountant_client, ma
     blocked = make_document(invoice_number="B-1")
     entry(blocked, xero, state="blocked", booked=True, booked_reason="The bill is paid in Xero")
     html = accountant_client.get(URL).content.decode()
-    assert html.count('data-integration="%d"' % xero.pk) == 3 and html.count('data-integration="%d"' % economic.pk) == 3
+    assert html.count(f'data-integration="{xero.pk}"') == 3 and html.count(f'data-integration="{economic.pk}"') == 3
     assert 'data-state="synced"' in html and 'data-state="queued"' in html and 'data-state="blocked"' in html
     assert "The bill is paid in Xero" in html  # the tooltip
     assert 'data-state="not_synced"' in html  # e-conomic has none of them

@@ -39,7 +39,9 @@ def test_the_document_page_links_to_the_tab(accountant_client, make_document, xe
 
 def test_it_shows_entries_and_the_log_newest_first(accountant_client, make_document, xero, economic):
     document = make_document(status="paid", paid_on="2026-10-10")
-    entry(document, xero, erp_number="BILL-77", erp_url="http://xero.test/b/1", booked=True, booked_reason="Paid in Xero")
+    entry(
+        document, xero, erp_number="BILL-77", erp_url="http://xero.test/b/1", booked=True, booked_reason="Paid in Xero"
+    )
     attempt(document, xero, reference="SA-OLD0001", action="create")
     attempt(
         document,
@@ -152,7 +154,9 @@ def test_its_query_count_does_not_grow_with_the_log(accountant_client, make_docu
     print(f"integrations tab queries: 10 records={few}, 1,000 records={many}")
 
 
-def test_a_disabled_integration_is_listed_but_the_enabled_one_is_chosen(accountant_client, make_document, company, xero):
+def test_a_disabled_integration_is_listed_but_the_enabled_one_is_chosen(
+    accountant_client, make_document, company, xero
+):
     Integration.objects.create(company=company, kind="economic", name="Aaa old", enabled=False)
     html = accountant_client.get(tab_url(make_document()), headers=HTMX).content.decode()
     assert f'<option value="{xero.pk}" selected>' in html and "— disabled" in html

@@ -30,7 +30,11 @@ class FakeConnector:
 
     def accounts(self):
         self._maybe_fail()
-        return [CatalogItem("429", "General Expenses"), CatalogItem("4010", "Rent"), CatalogItem("999", "Old", active=False)]
+        return [
+            CatalogItem("429", "General Expenses"),
+            CatalogItem("4010", "Rent"),
+            CatalogItem("999", "Old", active=False),
+        ]
 
     def tax_rates(self):
         return [CatalogItem("INPUT", "Input VAT 25%")]
@@ -100,7 +104,9 @@ def test_it_saves_the_switches(admin_client_, xero):
 def test_it_tests_the_connection(admin_client_, xero, connector):
     r = admin_client_.post(reverse("integrations:test", args=[xero.pk]), headers={"HX-Request": "true"})
     assert r.status_code == 200 and "Connected to Nordlys Demo" in r["HX-Trigger"]
-    connector["connector"] = FakeConnector(ErpError(ErrorCategory.AUTHENTICATION, "The grant was revoked", hint="Reconnect"))
+    connector["connector"] = FakeConnector(
+        ErpError(ErrorCategory.AUTHENTICATION, "The grant was revoked", hint="Reconnect")
+    )
     r = admin_client_.post(reverse("integrations:test", args=[xero.pk]), headers={"HX-Request": "true"})
     xero.refresh_from_db()
     assert xero.connection == "needs_reconnect" and "The grant was revoked" in r.content.decode()
@@ -193,7 +199,10 @@ def test_it_lets_the_admin_pick_among_several_organisations(admin_client_, compa
     monkeypatch.setattr(
         FakeOAuth,
         "tenants",
-        [XeroTenant("c1", "tenant-1", "Nordlys ApS", "ORGANISATION"), XeroTenant("c2", "tenant-2", "Fjord AS", "ORGANISATION")],
+        [
+            XeroTenant("c1", "tenant-1", "Nordlys ApS", "ORGANISATION"),
+            XeroTenant("c2", "tenant-2", "Fjord AS", "ORGANISATION"),
+        ],
     )
     state = _start(admin_client_)
     r = admin_client_.get(reverse("integrations:xero_callback"), {"code": "the-code", "state": state})
