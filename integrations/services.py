@@ -39,7 +39,7 @@ class IntegrationServiceError(ValidationError):
 
 def _erp_message(exc: ConnectorError) -> str:
     error = exc.error
-    return f"{error.message}. {error.hint}".strip() if error.hint else error.message
+    return f"{error.message.rstrip('.')}. {error.hint}".strip() if error.hint else error.message
 
 
 # --- Xero OAuth 2 ----------------------------------------------------------------------------------------------

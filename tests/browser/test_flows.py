@@ -42,6 +42,7 @@ def test_bulk_resync_turns_the_badges_synced(page, live_server, scene, shots):
     # The untouched rows stay not synced.
     expect(page.locator(f"#badges-{scene['documents'][3].pk} [data-state='not_synced']")).to_be_visible()
     page.set_viewport_size({"width": 390, "height": 844})
+    expect(page.locator(f"#sel-{scene['documents'][5].pk}")).to_have_css("opacity", "1")  # no hover on phones
     shots(page, "document-list-390px")
 
 
@@ -126,6 +127,10 @@ def test_requires_attention_and_settings_pages(page, live_server, scene, shots):
     shots(page, "requires-attention")
     page.click(".attention-group a.button")
     expect(page.locator(f"#integration-{integration.pk}")).to_be_visible()
+    # The mapping editor is filled from the sandbox's catalogues: the unmapped category is visibly empty.
+    editor = page.locator(f"#mappings-{integration.pk} form")
+    expect(editor.locator("select[name^='accounts-']")).to_have_value("")
+    expect(editor.locator("select[name='bank_account']")).to_have_value("090")
     shots(page, "integration-settings")
 
 
