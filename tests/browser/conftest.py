@@ -42,7 +42,7 @@ def pytest_collection_modifyitems(items) -> None:
 @pytest.fixture(scope="session")
 def browser():
     if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} is missing: apt-get install chromium")
+        pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
@@ -83,7 +83,7 @@ def shots(request) -> Shots:
 def postgres_only(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         if connection.vendor != "postgresql":
-            pytest.skip("browser tests need PostgreSQL (DATABASE_URL) so the worker process shares the test database")
+            pytest.fail("browser tests need PostgreSQL (DATABASE_URL) so the worker process shares the test database")
         return connection.settings_dict
 
 

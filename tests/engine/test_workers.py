@@ -104,9 +104,10 @@ def test_kill_9_of_the_worker_mid_call_then_the_sweeper_leaves_exactly_one_bill(
     try:
         document = make_document()
         request_resync(membership=_membership(document), document=document, integration=integration, kind="bill")
-        in_flight = lambda: any(
-            r["method"] == "PUT" and r["path"].endswith("/Invoices") for r in sandbox.requests(erp="xero")
-        )  # noqa: E731
+
+        def in_flight() -> bool:
+            return any(r["method"] == "PUT" and r["path"].endswith("/Invoices") for r in sandbox.requests(erp="xero"))
+
         assert _wait_for(in_flight, 20), "the worker never sent the create"
         _stop(worker, signal.SIGKILL)  # mid-call: the sandbox still commits the bill after its latency
     finally:
