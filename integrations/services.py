@@ -14,23 +14,22 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from documents.models import Category, Department, VatCode
+from integrations import jobs
 from integrations.connectors.base import CatalogItem, ConnectorError
 from integrations.connectors.xero_oauth import TokenSet, XeroOAuthClient
 from integrations.models import Integration
+from integrations.sync import auth
 from roger.models import Membership
 
 logger = logging.getLogger(__name__)
 
 SESSION_KEY = "roger_xero_oauth"
 CATALOGUE_TTL = 300  # seconds: the mapping editor re-reads the ERP at most every 5 minutes unless asked
-# The sandbox accepts any client; the demo (`make run`) sets no Xero app, so it uses this one there.
-SANDBOX_CLIENT = ("roger-demo", "roger-demo-secret")
 
 
 class IntegrationServiceError(ValidationError):
@@ -45,25 +44,11 @@ def _erp_message(exc: ConnectorError) -> str:
 # --- Xero OAuth 2 ----------------------------------------------------------------------------------------------
 
 
-def xero_app_credentials() -> tuple[str, str]:
-    """The Xero app's client id and secret; the demo's sandbox gets a fixed pair when none is configured."""
-    if settings.XERO_CLIENT_ID:
-        return settings.XERO_CLIENT_ID, settings.XERO_CLIENT_SECRET
-    if settings.XERO_LOGIN_URL.startswith(settings.ROGER_SANDBOX_URL):
-        return SANDBOX_CLIENT
-    raise IntegrationServiceError("Xero is not configured: set XERO_CLIENT_ID and XERO_CLIENT_SECRET.")
-
-
 def xero_oauth_client(*, redirect_uri: str) -> XeroOAuthClient:
-    client_id, client_secret = xero_app_credentials()
-    return XeroOAuthClient(
-        client_id,
-        client_secret,
-        redirect_uri=redirect_uri,
-        login_url=settings.XERO_LOGIN_URL,
-        identity_url=settings.XERO_IDENTITY_URL,
-        api_url=settings.XERO_API_URL,
-    )
+    try:
+        return auth.xero_oauth_client(redirect_uri=redirect_uri)
+    except auth.XeroNotConfigured as exc:
+        raise IntegrationServiceError(str(exc)) from None
 
 
 def xero_connect_start(
@@ -132,6 +117,7 @@ def _save_xero(membership: Membership, integration_id: int | None, tokens: Token
         chosen = choices[0] if len(choices) == 1 else next(c for c in choices if c["tenant_id"] == current)
         _set_tenant(integration, chosen)
         integration.save()
+        jobs.resume_integration(integration.pk)
         return ConnectResult(integration, needs_tenant_choice=False)
     integration.settings["pending_tenants"] = choices
     integration.connection_message = "Choose the Xero organisation Roger should use."
@@ -162,6 +148,7 @@ def xero_choose_tenant(*, integration: Integration, tenant_id: str) -> Integrati
         if choice["tenant_id"] == tenant_id:
             _set_tenant(integration, choice)
             integration.save()
+            jobs.resume_integration(integration.pk)
             return integration
     raise IntegrationServiceError({"tenant_id": "Choose one of the organisations listed."})
 
@@ -196,6 +183,7 @@ def economic_connect(
     integration.connection_message = ""
     integration.full_clean(exclude=["credentials_encrypted"])
     integration.save()
+    jobs.resume_integration(integration.pk)
     return integration
 
 

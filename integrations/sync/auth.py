@@ -21,13 +21,32 @@ from integrations.models import Integration
 REFRESH_AHEAD = dt.timedelta(minutes=5)  # Xero's access tokens live 30 minutes
 
 
-def xero_oauth_client():
+# The sandbox accepts any client; the demo (`make run`) sets no Xero app, so it uses this one there.
+SANDBOX_CLIENT = ("roger-demo", "roger-demo-secret")
+
+
+class XeroNotConfigured(Exception):
+    """No Xero app (client id and secret) is configured for a real Xero."""
+
+
+def xero_app_credentials() -> tuple[str, str]:
+    """The Xero app's client id and secret; the demo's sandbox gets a fixed pair when none is configured."""
+    if settings.XERO_CLIENT_ID:
+        return settings.XERO_CLIENT_ID, settings.XERO_CLIENT_SECRET
+    if settings.XERO_LOGIN_URL.startswith(settings.ROGER_SANDBOX_URL):
+        return SANDBOX_CLIENT
+    raise XeroNotConfigured("Xero is not configured: set XERO_CLIENT_ID and XERO_CLIENT_SECRET.")
+
+
+def xero_oauth_client(*, redirect_uri: str = ""):
+    """One OAuth client for the connect flow (services) and the workers' token refresh: the same app identity."""
     from integrations.connectors.xero_oauth import XeroOAuthClient
 
+    client_id, client_secret = xero_app_credentials()
     return XeroOAuthClient(
-        settings.XERO_CLIENT_ID,
-        settings.XERO_CLIENT_SECRET,
-        redirect_uri=settings.SITE_URL + reverse("integrations:xero_callback"),
+        client_id,
+        client_secret,
+        redirect_uri=redirect_uri or settings.SITE_URL + reverse("integrations:xero_callback"),
         login_url=settings.XERO_LOGIN_URL,
         identity_url=settings.XERO_IDENTITY_URL,
         api_url=settings.XERO_API_URL,
