@@ -25,6 +25,7 @@ help:
 	@echo "make run      — the demo: SQLite, demo data, web on http://127.0.0.1:$(PORT) + worker + ERP sandbox"
 	@echo "make test     — the test suite (PostgreSQL when DATABASE_URL is set, else SQLite)"
 	@echo "make contract — Xero conformance: connector requests and sandbox responses vs Xero's OpenAPI description"
+	@echo "make browser  — browser flows: Playwright + Debian's chromium (PostgreSQL DATABASE_URL required)"
 	@echo "make lint     — ruff + import-linter contracts"
 	@echo "make bench    — performance figures as JSON lines (PostgreSQL)"
 
