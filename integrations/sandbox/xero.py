@@ -173,6 +173,8 @@ class XeroModule(ErpModule):
             return self._connections(request)
         if path.startswith("/connections/") and request.method == "DELETE":
             return self._disconnect(request, request.subpath.rstrip("/").rsplit("/", 1)[-1])
+        if path == "/go/accountspayable/act" and request.method == "POST":
+            return self._deep_link_action(request)
         if path.startswith("/go/"):
             return self._deep_link(request)
         return not_found()
@@ -586,7 +588,34 @@ class XeroModule(ErpModule):
             with self._org_lock(org.tenant_id):
                 invoice = org.invoices.get(invoice_id)
                 if invoice is not None:
-                    return html_response(200, _bill_page(org, invoice))
+                    return html_response(200, _bill_page(org, invoice, _prefix(request)))
+        return html_response(404, "<h1>Xero sandbox</h1><p>No bill with that InvoiceID.</p>")
+
+    def _deep_link_action(self, request: Request) -> Response:
+        """The bill page's buttons: what an accountant does in Xero that makes a bill *booked* for Roger, so the
+        demo's R12 can be walked in a browser.  Same effect as the control API's actions."""
+        form = request.form()
+        invoice_id, action = form.get("InvoiceID", "").lower(), form.get("action", "")
+        page = f"{_prefix(request)}/go/AccountsPayable/View.aspx?InvoiceID={invoice_id}"
+        for org in list(self.orgs.values()):
+            with self._org_lock(org.tenant_id):
+                invoice = org.invoices.get(invoice_id)
+                if invoice is None:
+                    continue
+                body = {"invoice_id": invoice_id}
+                if action == "pay":
+                    outcome = self._act_pay(org, body)
+                elif action == "lock_period":
+                    outcome = self._act_lock_dates(org, {"period_lock_date": invoice.Date.isoformat()})
+                elif action == "unlock_period":
+                    outcome = self._act_lock_dates(org, {"period_lock_date": None})
+                else:
+                    return html_response(400, f"<h1>Xero sandbox</h1><p>Unknown action {html.escape(action)!r}.</p>")
+            if isinstance(outcome, ElementResult) and not outcome.ok:
+                errors = "".join(f"<li>{html.escape(str(e))}</li>" for e in outcome.errors)
+                return html_response(400, f"<h1>Xero sandbox</h1><ul>{errors}</ul><p><a href='{page}'>Back</a></p>")
+            self.env.mark_dirty()
+            return redirect_response(page)
         return html_response(404, "<h1>Xero sandbox</h1><p>No bill with that InvoiceID.</p>")
 
     # -- control API ----------------------------------------------------------------------------------------------
@@ -786,7 +815,12 @@ def _payment_view(org: Org, payment: Payment) -> dict[str, Any]:
     }
 
 
-def _bill_page(org: Org, invoice: Invoice) -> str:
+def _prefix(request: Request) -> str:
+    """Where this module is mounted (``/xero``), for links back into the sandbox."""
+    return request.path[: len(request.path) - len(request.subpath)]
+
+
+def _bill_page(org: Org, invoice: Invoice, prefix: str) -> str:
     contact = org.contacts.get(invoice.ContactID)
     esc = html.escape
     rows = "".join(
@@ -811,8 +845,26 @@ def _bill_page(org: Org, invoice: Invoice) -> str:
         f"<th>Tax</th><th>Amount</th></tr></thead><tbody>{rows}</tbody></table>"
         f"<p>Subtotal {invoice.SubTotal} · Tax {invoice.TotalTax} · <strong>Total {invoice.Total}</strong></p>"
         f"<p>Paid {invoice.AmountPaid} · Credited {invoice.AmountCredited} · Due {invoice.AmountDue}</p>"
-        f"<h2>Payments</h2><ul>{payments or '<li>None</li>'}</ul>{link}</body></html>"
+        f"<h2>Payments</h2><ul>{payments or '<li>None</li>'}</ul>{link}"
+        f"{_accountant_actions(org, invoice, prefix)}</body></html>"
     )
+
+
+def _accountant_actions(org: Org, invoice: Invoice, prefix: str) -> str:
+    """Buttons for what an accountant does in Xero; each one makes the bill *booked* as Roger sees it."""
+    lock = org.period_lock_date
+    buttons = []
+    if invoice.Status == "AUTHORISED" and invoice.AmountDue > 0:
+        buttons.append(("pay", f"Pay {invoice.AmountDue} {invoice.CurrencyCode} in Xero (the bill is then booked)"))
+    if lock is None or lock < invoice.Date:
+        buttons.append(("lock_period", f"Lock the period up to {invoice.Date.isoformat()}"))
+    else:
+        buttons.append(("unlock_period", f"Remove the period lock date ({lock.isoformat()})"))
+    forms = "".join(
+        f"<form method='post' action='{prefix}/go/AccountsPayable/Act' style='display:inline'><input type='hidden' name='InvoiceID' "
+        f"value='{invoice.InvoiceID}'><button name='action' value='{name}'>{html.escape(label)}</button></form> "
+        for name, label in buttons)
+    return f"<h2>Accountant actions (sandbox)</h2><p>{forms}</p>"
 
 
 __all__ = ["XeroModule", "dumps"]

@@ -146,6 +146,30 @@ def test_it_serves_a_deep_link_page(sandbox: SandboxClient, api: XeroApi) -> Non
     assert "125.00" in page.text
 
 
+def test_the_bill_page_lets_a_person_book_the_bill_like_an_accountant_in_xero(
+    sandbox: SandboxClient, tenant: dict, api: XeroApi
+) -> None:
+    created = create_bill(api)
+    view = f"{sandbox.url}/xero/go/AccountsPayable/View.aspx"
+    page = requests.get(view, params={"InvoiceID": created["InvoiceID"]}, timeout=5)
+    assert "action='/xero/go/AccountsPayable/Act'" in page.text and "value='pay'" in page.text
+
+    paid = requests.post(f"{sandbox.url}/xero/go/AccountsPayable/Act",
+                         data={"InvoiceID": created["InvoiceID"], "action": "pay"}, timeout=5)
+    assert paid.status_code == 200 and paid.url.startswith(view)  # back on the bill's page
+    [invoice] = _invoices(sandbox, tenant)
+    assert invoice["Status"] == "PAID" and "value='pay'" not in paid.text
+
+    locked = requests.post(f"{sandbox.url}/xero/go/AccountsPayable/Act",
+                           data={"InvoiceID": created["InvoiceID"], "action": "lock_period"}, timeout=5)
+    assert "Remove the period lock date" in locked.text
+    assert api.get("Organisation").json()["Organisations"][0]["PeriodLockDate"]
+
+    unknown = requests.post(f"{sandbox.url}/xero/go/AccountsPayable/Act",
+                            data={"InvoiceID": created["InvoiceID"], "action": "delete-everything"}, timeout=5)
+    assert unknown.status_code == 400 and "Unknown action" in unknown.text
+
+
 def test_it_is_thread_safe_under_concurrent_writes(sandbox: SandboxClient, tenant: dict, api: XeroApi) -> None:
     created = create_bill(api, Status="DRAFT")
     errors: list[str] = []
