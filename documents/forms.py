@@ -24,6 +24,7 @@ class DocumentEditForm(forms.ModelForm):
             "department",
             "description",
         ]
+        labels = {"vat": "VAT", "vat_code": "VAT code"}
         widgets = {
             "issue_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "due_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),

@@ -80,8 +80,13 @@ def document_payments(*, document: Document) -> QuerySet[Payment]:
     return document.payments.all()
 
 
+CENT = Decimal("0.01")
+
+
 def document_paid_amount(*, document: Document) -> Decimal:
     """What the vendor payment entry carries: every registered payment, or the total when marked as paid."""
     if document.marked_paid:
         return document.total
-    return document.payments.aggregate(total=Sum("amount"))["total"] or Decimal("0")
+    paid = document.payments.aggregate(total=Sum("amount"))["total"] or Decimal("0")
+    # SQLite sums decimals as floats; the amount is money, so back to cents.
+    return Decimal(paid).quantize(CENT)

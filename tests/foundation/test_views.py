@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 from django.urls import reverse
 
+from documents import services
 from documents.models import Document
 from tests.factories import DocumentFactory
 
@@ -47,6 +50,15 @@ def test_it_shows_a_document(accountant_client, company):
     document = DocumentFactory(company=company, invoice_number="SHOW-1")
     r = accountant_client.get(reverse("documents:detail", args=[document.pk]))
     assert r.status_code == 200 and b"SHOW-1" in r.content
+
+
+def test_it_shows_the_paid_amount_in_cents_and_vat_labels(accountant_client, company):
+    document = DocumentFactory(company=company, status="approved", total=Decimal("2445.72"), vat=Decimal("0"))
+    services.payment_register(document=document, amount=Decimal("1000.10"), paid_on=document.issue_date, actor=None)
+    services.payment_register(document=document, amount=Decimal("445.62"), paid_on=document.issue_date, actor=None)
+    r = accountant_client.get(reverse("documents:detail", args=[document.pk]))
+    assert b"Paid 1445.72 of 2445.72" in r.content
+    assert b">VAT code" in r.content and b">Vat" not in r.content
 
 
 def test_it_checks_ownership_on_every_view(accountant_client, other_company):
