@@ -125,6 +125,7 @@ class ErpModule:
     * ``reset()`` — forget everything.
     * ``snapshot()`` / ``restore(data)`` — picklable state for ``--state-file`` persistence (optional).
     * ``default_config()`` — the module's settings (limits…), stored under ``config[name]``.
+    * ``home_html()`` — this ERP's section of the sandbox's home page (for a person walking the demo).
     """
 
     name: str = ""
@@ -149,6 +150,9 @@ class ErpModule:
 
     def reset(self) -> None:
         """Subclasses drop their data here."""
+
+    def home_html(self) -> str:
+        return ""
 
     def snapshot(self) -> Any:
         return None

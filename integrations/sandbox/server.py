@@ -28,6 +28,7 @@ Control API (JSON)
 
 from __future__ import annotations
 
+import html
 import importlib
 import json
 import logging
@@ -40,7 +41,14 @@ from urllib.parse import unquote, urlsplit
 
 from integrations.sandbox.base import REGISTRY, ErpModule, SandboxEnv, register
 from integrations.sandbox.faults import parse_rule
-from integrations.sandbox.messages import Headers, Request, Response, json_response, text_response
+from integrations.sandbox.messages import (
+    Headers,
+    Request,
+    Response,
+    html_response,
+    json_response,
+    text_response,
+)
 from integrations.sandbox.persistence import StateStore
 from integrations.sandbox.reqlog import RequestLog
 
@@ -89,6 +97,8 @@ class Sandbox:
     def dispatch(self, request: Request) -> Response:
         if request.path == CONTROL_PREFIX or request.path.startswith(CONTROL_PREFIX + "/"):
             return self._guarded(lambda: self.control(request))
+        if request.path == "/" and request.method == "GET":
+            return self._home()
         routed = self._route(request)
         if routed is None:
             return text_response(404, f"No emulated ERP serves {request.path}")
@@ -98,6 +108,22 @@ class Sandbox:
         response = self._guarded(lambda: module.handle(request))
         self.log.finish(index, request, response, "connection held then dropped" if response.drop else None)
         return response
+
+    def _home(self) -> Response:
+        """A page for people: what is emulated here, with links into each ERP's data."""
+        sections = "".join(
+            f"<section><h2>{html.escape(name)} (<code>/{html.escape(name)}</code>)</h2>{module.home_html()}</section>"
+            for name, module in self.modules.items()
+        )
+        links = (
+            f"<p>Control API (JSON): <a href='{CONTROL_PREFIX}/requests'>request log</a> · "
+            f"<a href='{CONTROL_PREFIX}/config'>config</a> · <a href='{CONTROL_PREFIX}/faults'>faults</a></p>"
+        )
+        page = (
+            "<!doctype html><html><head><meta charset='utf-8'><title>ERP sandbox</title></head>"
+            f"<body><h1>ERP sandbox</h1><p>Emulated ERPs for Roger's demo and tests.</p>{links}{sections}</body></html>"
+        )
+        return html_response(200, page)
 
     @staticmethod
     def _guarded(call: Any) -> Response:

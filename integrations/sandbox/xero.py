@@ -591,6 +591,24 @@ class XeroModule(ErpModule):
                     return html_response(200, _bill_page(org, invoice, _prefix(request)))
         return html_response(404, "<h1>Xero sandbox</h1><p>No bill with that InvoiceID.</p>")
 
+    def home_html(self) -> str:
+        """Each organisation's bills, newest first, linking to the bill pages (where an accountant can book)."""
+        parts = []
+        for org in list(self.orgs.values()):
+            with self._org_lock(org.tenant_id):
+                bills = sorted((i for i in org.invoices.values() if i.Type == "ACCPAY"),
+                               key=lambda i: i.updated, reverse=True)[:200]
+                rows = "".join(
+                    f"<tr><td><a href='/xero/go/AccountsPayable/View.aspx?InvoiceID={i.InvoiceID}'>"
+                    f"{html.escape(i.InvoiceNumber) or '(no number)'}</a></td><td>{html.escape(i.Status)}</td>"
+                    f"<td>{i.Total} {html.escape(i.CurrencyCode)}</td></tr>" for i in bills)
+                parts.append(
+                    f"<h3>{html.escape(org.name)}</h3><p>{len(org.invoices)} invoices, {len(org.payments)} payments"
+                    f" · <a href='/_sandbox/xero/state'>state (JSON)</a></p>"
+                    f"<table><thead><tr><th>Bill</th><th>Status</th><th>Total</th></tr></thead><tbody>{rows}</tbody>"
+                    "</table>")
+        return "".join(parts) or "<p>No organisation yet: connect Xero from Roger's integration settings.</p>"
+
     def _deep_link_action(self, request: Request) -> Response:
         """The bill page's buttons: what an accountant does in Xero that makes a bill *booked* for Roger, so the
         demo's R12 can be walked in a browser.  Same effect as the control API's actions."""

@@ -170,6 +170,13 @@ def test_the_bill_page_lets_a_person_book_the_bill_like_an_accountant_in_xero(
     assert unknown.status_code == 400 and "Unknown action" in unknown.text
 
 
+def test_the_home_page_lists_each_organisations_bills_with_links(sandbox: SandboxClient, api: XeroApi) -> None:
+    created = create_bill(api)
+    home = requests.get(f"{sandbox.url}/", timeout=5)
+    assert home.status_code == 200 and "Faults ApS" in home.text
+    assert f"/xero/go/AccountsPayable/View.aspx?InvoiceID={created['InvoiceID']}" in home.text
+
+
 def test_it_is_thread_safe_under_concurrent_writes(sandbox: SandboxClient, tenant: dict, api: XeroApi) -> None:
     created = create_bill(api, Status="DRAFT")
     errors: list[str] = []
