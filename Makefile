@@ -10,6 +10,8 @@ PYTHON ?= $(shell for p in python3.13 python3.12 python3; do \
 	for v in $$(ls -1 $$root/versions 2>/dev/null | grep -E '^3\.(1[2-9]|[2-9][0-9])\.[0-9]+$$' | sort -t. -k2,2nr -k3,3nr); do \
 	  echo $$root/versions/$$v/bin/python3; exit 0; \
 	done)
+# Tests run on PostgreSQL, as production does (127.0.0.1:5432, trust auth, on every machine); DATABASE_URL overrides.
+TEST_DATABASE_URL := $(or $(DATABASE_URL),postgres://postgres@127.0.0.1:5432/roger)
 PORT ?= 8000
 SANDBOX_PORT ?= 8765
 SANDBOX := http://127.0.0.1:$(SANDBOX_PORT)
@@ -23,9 +25,9 @@ DEMO_ENV := ROGER_SANDBOX_URL=$(SANDBOX) SITE_URL=http://127.0.0.1:$(PORT) \
 
 help:
 	@echo "make run      — the demo: SQLite, demo data, web on http://127.0.0.1:$(PORT) + worker + ERP sandbox"
-	@echo "make test     — the test suite (PostgreSQL when DATABASE_URL is set, else SQLite)"
+	@echo "make test     — the test suite on PostgreSQL (127.0.0.1:5432 unless DATABASE_URL says otherwise)"
 	@echo "make contract — Xero conformance: connector requests and sandbox responses vs Xero's OpenAPI description"
-	@echo "make browser  — browser flows: Playwright + Debian's chromium (PostgreSQL DATABASE_URL required)"
+	@echo "make browser  — browser flows: Playwright + Debian's chromium, on PostgreSQL"
 	@echo "make lint     — ruff + import-linter contracts"
 	@echo "make bench    — performance figures as JSON lines (PostgreSQL)"
 
@@ -46,14 +48,14 @@ run: install
 	ROGER_PORT=$(PORT) SANDBOX_PORT=$(SANDBOX_PORT) $(DEMO_ENV) $(BIN)/honcho start -f Procfile
 
 test: install
-	$(BIN)/pytest -m "not contract and not browser" $(PYTEST_ARGS)
+	DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/pytest -m "not contract and not browser" $(PYTEST_ARGS)
 
 contract: install
-	ROGER_XERO_OPENAPI=$${ROGER_XERO_OPENAPI:-$(abspath ../shared/specs/xero_accounting.yaml)} $(BIN)/pytest -m contract $(PYTEST_ARGS)
+	DATABASE_URL=$(TEST_DATABASE_URL) ROGER_XERO_OPENAPI=$${ROGER_XERO_OPENAPI:-$(abspath ../shared/specs/xero_accounting.yaml)} $(BIN)/pytest -m contract $(PYTEST_ARGS)
 
 browser: install
 	@test -x /usr/bin/chromium || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
-	$(BIN)/pytest -m browser $(PYTEST_ARGS)
+	DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/pytest -m browser $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .
