@@ -1,5 +1,5 @@
-"""Real processes and threads: a qcluster worker end to end, kill -9 mid-call, concurrent re-syncs, the CLI,
-and the query counts of claim and finalize."""
+"""Real processes and threads: a qcluster worker end to end, kill -9 mid-call, concurrent re-syncs (each against
+Xero and e-conomic), the CLI, and the query counts of claim and finalize."""
 
 from __future__ import annotations
 
@@ -20,7 +20,8 @@ from documents import services
 from integrations.models import ErpEntry, SyncAttempt, SyncJob
 from integrations.sync import engine
 from integrations.sync.requests import request_bulk_resync, request_resync
-from tests.engine.test_sync_xero import _membership, bills, run
+from tests.engine.helpers import membership as _membership
+from tests.engine.helpers import run
 
 ROOT = Path(__file__).resolve().parents[2]
 needs_pg = pytest.mark.skipif(
@@ -29,7 +30,11 @@ needs_pg = pytest.mark.skipif(
 )
 
 
-def _worker_env(sandbox, **extra) -> dict[str, str]:
+def bills(sandbox, tenant) -> list[dict]:
+    return [i for i in sandbox.state()["tenants"][tenant["tenant_id"]]["Invoices"] if i["Type"] == "ACCPAY"]
+
+
+def _worker_env(sandbox, erp=None, **extra) -> dict[str, str]:
     db = connection.settings_dict
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST")}
     env.update(
@@ -45,6 +50,7 @@ def _worker_env(sandbox, **extra) -> dict[str, str]:
         Q_POLL="0.1",
         **extra,
     )
+    env.update(erp.worker_env() if erp is not None else {})
     return env
 
 
@@ -81,52 +87,48 @@ def _wait_for(predicate, seconds: float = 30.0) -> bool:
 
 @needs_pg
 @pytest.mark.django_db(transaction=True)
-def test_approval_reaches_the_erp_through_a_real_qcluster_worker(sandbox, tenant, integration, make_document):
-    worker = _start_worker(_worker_env(sandbox))
+def test_approval_reaches_the_erp_through_a_real_qcluster_worker(sandbox, erp, make_document):
+    worker = _start_worker(_worker_env(sandbox, erp))
     try:
         document = make_document(status="awaiting_approval", invoice_number="QC-1")
         started = time.monotonic()
         services.document_approve(document=document, actor=None)
         assert _wait_for(lambda: ErpEntry.objects.filter(document=document, kind="bill", state="synced").exists())
         assert time.monotonic() - started < 10
-        assert [b["InvoiceNumber"] for b in bills(sandbox, tenant)] == ["QC-1"]
+        assert [b.invoice_number for b in erp.bills()] == ["QC-1"]
     finally:
         _stop(worker)
 
 
 @needs_pg
 @pytest.mark.django_db(transaction=True)
-def test_kill_9_of_the_worker_mid_call_then_the_sweeper_leaves_exactly_one_bill(
-    sandbox, tenant, integration, make_document
-):
-    sandbox.fault(erp="xero", method="PUT", path="Invoices$", kind="latency", latency_ms=3000, count=1)
-    worker = _start_worker(_worker_env(sandbox, ROGER_SYNC_LEASE_SECONDS="2"))
+def test_kill_9_of_the_worker_mid_call_then_the_sweeper_leaves_exactly_one_bill(sandbox, erp, make_document):
+    integration = erp.integration
+    erp.fault_on_bill_create("latency", latency_ms=3000, count=1)
+    worker = _start_worker(_worker_env(sandbox, erp, ROGER_SYNC_LEASE_SECONDS="2"))
     try:
         document = make_document()
         request_resync(membership=_membership(document), document=document, integration=integration, kind="bill")
-
-        def in_flight() -> bool:
-            return any(r["method"] == "PUT" and r["path"].endswith("/Invoices") for r in sandbox.requests(erp="xero"))
-
-        assert _wait_for(in_flight, 20), "the worker never sent the create"
+        assert _wait_for(erp.bill_create_sent, 20), "the worker never sent the create"
         _stop(worker, signal.SIGKILL)  # mid-call: the sandbox still commits the bill after its latency
     finally:
         _stop(worker, signal.SIGKILL)
-    assert _wait_for(lambda: len(bills(sandbox, tenant)) == 1, 20), "the ERP never committed the create"
+    assert _wait_for(lambda: len(erp.bills()) == 1, 20), "the ERP never committed the create"
     time.sleep(2.5)  # the dead worker's lease (2 s) has expired
     assert SyncJob.objects.get(document=document, state__in=SyncJob.OPEN_STATES).state == "running"
     assert engine.sweep() == [integration.pk]
     run(integration)
-    assert len(bills(sandbox, tenant)) == 1
+    [bill] = erp.bills()
     entry = ErpEntry.objects.get(document=document, kind="bill")
-    assert entry.erp_id == bills(sandbox, tenant)[0]["InvoiceID"] and entry.state == "synced"
+    assert entry.erp_id == bill.erp_id and entry.state == "synced"
     outcomes = list(SyncAttempt.objects.filter(document=document).order_by("id").values_list("outcome", "action"))
     assert outcomes == [("unknown", "none"), ("success", "adopt")]
 
 
 @needs_pg
 @pytest.mark.django_db(transaction=True)
-def test_two_concurrent_resyncs_of_one_document_create_one_bill(sandbox, tenant, integration, make_document):
+def test_two_concurrent_resyncs_of_one_document_create_one_bill(erp, make_document):
+    integration = erp.integration
     document = make_document()
     membership = _membership(document)
     errors: list[BaseException] = []
@@ -147,7 +149,7 @@ def test_two_concurrent_resyncs_of_one_document_create_one_bill(sandbox, tenant,
         t.join()
     assert errors == []
     run(integration)
-    assert len(bills(sandbox, tenant)) == 1
+    assert len(erp.bills()) == 1
     assert SyncJob.objects.filter(document=document, state__in=SyncJob.OPEN_STATES).count() == 0
 
 
