@@ -249,6 +249,7 @@ class SyncAttempt(models.Model):
         NO_CHANGE = "no_change", "No change"
         BLOCKED = "blocked", "Blocked"
         ADOPT = "adopt", "Adopted existing entry"
+        BOOK = "book", "Booked in the ERP"  # "book after sync" (e-conomic): a record of its own
         NONE = "none", "Not attempted"
 
     class Outcome(models.TextChoices):

@@ -70,6 +70,8 @@ class Work:
     result: ItemResult | None = None
     error: ErpError | None = None
     duration_ms: int = 0
+    booking: ItemResult | None = None  # "book after sync": the ERP's answer to booking this entry
+    booking_ms: int = 0
 
     @property
     def ref(self) -> str:
@@ -340,6 +342,8 @@ def _process(connector: Connector, integration: Integration, batch: list[Work], 
         _write(connector, kind, list(chunk), create=True)
     for chunk in chunks(updates, connector.max_batch):
         _write(connector, kind, list(chunk), create=False)
+    if integration.book_after_sync and connector.supports_booking:
+        _book(connector, integration, kind, [w for w in batch if _bookable(w)])
 
 
 def _read_current(connector: Connector, kind: EntryKind, works: list[Work]) -> None:
@@ -389,6 +393,10 @@ def _plan(work: Work) -> None:
     work.changes = {k: (current.get(k, ""), v) for k, v in wanted.items() if current.get(k, "") != v}
     if not work.changes:
         work.action = "adopt" if work.adopted else "no_change"
+    elif work.state.booked and work.entry.fingerprint and work.entry.fingerprint == _fingerprint(work.data):
+        # Booked, and the document still says what Roger last sent: nothing to change.  An ERP may not report
+        # every field of a booked entry (e-conomic's ledger lines have no due date), which is not a change.
+        work.action, work.changes = "no_change", {}
     elif work.state.booked:
         work.action = "blocked"
     else:
@@ -423,6 +431,49 @@ def _write(connector: Connector, kind: EntryKind, works: list[Work], *, create: 
             work.error = ErpError(ErrorCategory.TEMPORARY, "The ERP returned no result for this entry.", uncertain=True)
     if create:
         _save_created(works)  # the ERP ids, committed at once
+
+
+def _current_state(work: Work) -> EntryState | None:
+    return (work.result.state if work.result and work.result.state else None) or work.state
+
+
+def _bookable(work: Work) -> bool:
+    """A draft that this run left in step with the document.  Every linked entry is one Roger created (or
+    adopted by Roger's own marker), so a human's drafts in the same journal are never booked."""
+    if work.error is not None or not work.entry.erp_id or work.action == "blocked":
+        return False
+    if work.result is not None and work.result.outcome not in (Outcome.CREATED, Outcome.UPDATED, Outcome.UNCHANGED):
+        return False
+    state = _current_state(work)
+    return state is not None and not state.booked
+
+
+def _book(connector: Connector, integration: Integration, kind: EntryKind, works: list[Work]) -> None:
+    """Book after sync (off by default): post the entries Roger just wrote, each logged as its own attempt."""
+    for chunk in chunks(works, connector.max_batch):
+        started = time.monotonic()
+        try:
+            results = connector.book(kind, [w.entry.erp_id for w in chunk])
+        except ConnectorError as exc:
+            if exc.error.category == ErrorCategory.AUTHENTICATION:
+                auth.mark_needs_reconnect(integration.pk, exc.error.message)
+            results = [ItemResult(w.entry.erp_id, Outcome.FAILED, error=exc.error) for w in chunk]
+        elapsed = int((time.monotonic() - started) * 1000)
+        by_id = {r.ref: r for r in results}
+        for work in chunk:
+            work.booking_ms = elapsed
+            work.booking = by_id.get(work.entry.erp_id) or ItemResult(
+                work.entry.erp_id,
+                Outcome.FAILED,
+                error=ErpError(ErrorCategory.TEMPORARY, "The ERP returned no result for this booking.", uncertain=True),
+            )
+
+
+def _booking_error(work: Work) -> ErpError | None:
+    booking = work.booking
+    if booking is None or booking.outcome not in (Outcome.FAILED, Outcome.BLOCKED):
+        return None
+    return booking.error or ErpError(ErrorCategory.TEMPORARY, "The ERP did not book the entry.")
 
 
 def _save_uncertain(works: list[Work]) -> None:
@@ -535,6 +586,8 @@ def _record(
             job_retry[job.pk] = retry
         for work in job_works:
             attempts.append(_attempt(integration, work, now, retry, final=state != "retry"))
+            if work.booking is not None:
+                attempts.append(_booking_attempt(integration, work, now, retry, final=state != "retry"))
             _update_entry(work, now, final=state != "retry")
         doc_outcome[job.document_id] = _document_outcome(job_works, job_state[job.pk])
     with transaction.atomic():
@@ -552,7 +605,7 @@ def _record(
 
 
 def _job_state(job: SyncJob, works: list[Work]) -> tuple[str, float | None]:
-    errors = [e for e in (_final_error(w) for w in works) if e is not None]
+    errors = [e for w in works for e in (_final_error(w), _booking_error(w)) if e is not None]
     if any(e.category == ErrorCategory.AUTHENTICATION for e in errors):
         return "paused", None
     temporary = [e for e in errors if e.category == ErrorCategory.TEMPORARY]
@@ -616,6 +669,43 @@ def _attempt(integration: Integration, work: Work, now, retry: float | None, *, 
     )
 
 
+def _booking_attempt(integration: Integration, work: Work, now, retry: float | None, *, final: bool) -> SyncAttempt:
+    """The log record of booking an entry after its sync (a second record beside the create/update one)."""
+    booking = work.booking
+    assert booking is not None
+    error = _booking_error(work)
+    state = booking.state or _current_state(work)
+    if error is None:
+        outcome = SyncAttempt.Outcome.SUCCESS
+    elif booking.outcome == Outcome.BLOCKED:
+        outcome = SyncAttempt.Outcome.BLOCKED
+    else:
+        outcome = SyncAttempt.Outcome.FAILED if final else SyncAttempt.Outcome.RETRYING
+    return SyncAttempt(
+        company_id=integration.company_id,
+        document=work.document,
+        integration=integration,
+        entry_kind=work.kind.value,
+        document_version=work.document.version,
+        trigger=work.job.trigger,
+        event=work.job.event,
+        triggered_by_id=work.job.requested_by_id,
+        bulk_id=work.job.bulk_id,
+        action=SyncAttempt.Action.BOOK,
+        outcome=outcome,
+        duration_ms=work.booking_ms,
+        request_data=_jsonable(dict(booking.sent) if booking.sent else {"book": work.entry.erp_id}),
+        erp_id=(state.erp_id if state else work.entry.erp_id),
+        erp_number=(state.number if state else work.entry.erp_number)[:100],
+        erp_url=(state.url if state else work.entry.erp_url)[:500],
+        error_category=error.category.value if error else "",
+        error_field=(error.field or "")[:50] if error else "",
+        erp_message=error.message if error else "",
+        hint=_hint(error, adopted=False)[:500] if error else "",
+        retry_at=(now + timedelta(seconds=retry)) if retry is not None and not final else None,
+    )
+
+
 def _hint(error: ErpError | None, *, adopted: bool) -> str:
     if error is not None:
         return error.hint or {
@@ -645,9 +735,9 @@ def _jsonable(value):
 
 def _update_entry(work: Work, now, *, final: bool) -> None:
     entry = work.entry
-    error = _final_error(work)
+    error = _final_error(work) or _booking_error(work)
     result = work.result
-    state = (result.state if result and result.state else None) or work.state
+    state = (work.booking.state if work.booking else None) or _current_state(work)
     if state is not None:
         _apply_state(entry, state)
     if error is None:
