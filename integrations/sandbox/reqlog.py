@@ -16,17 +16,24 @@ from integrations.sandbox.messages import Request, Response
 
 MASK = "***"
 SECRET_HEADERS = {"authorization", "cookie", "set-cookie", "x-appsecrettoken", "x-agreementgranttoken"}
+# Secrets wherever they appear (JSON bodies, forms, query strings).  Names match exactly: OAuth's are lower
+# case, so an ERP field such as Xero's ``Code`` stays readable.
 SECRET_FIELDS = {
     "access_token",
     "refresh_token",
     "id_token",
     "client_secret",
-    "code",
     "password",
     "appsecrettoken",
     "agreementgranttoken",
+    "app_secret_token",
+    "agreement_grant_token",
     "token",
 }
+# OAuth 2's authorization code travels as ``code`` in form-encoded token requests and in query strings (the
+# redirect back to the client).  In JSON, ``code`` is ordinary ERP data (e-conomic's ``currency.code``), so it
+# is masked only in forms and query strings.
+OAUTH_FORM_FIELDS = SECRET_FIELDS | {"code"}
 MAX_BODY_CHARS = 200_000
 
 
@@ -35,6 +42,10 @@ def _iso_now() -> str:
 
 
 def mask_header(name: str, value: str) -> str:
+    if name.lower() == "location" and "?" in value:
+        # A redirect back to the client carries the authorization code in its query.
+        base, _, query = value.partition("?")
+        return f"{base}?{mask_query(query)}"
     if name.lower() not in SECRET_HEADERS:
         return value
     scheme = value.split(" ", 1)[0] if " " in value else ""
@@ -49,11 +60,12 @@ def _mask_json(data: Any) -> Any:
     return data
 
 
-def mask_body(body: bytes, content_type: str = "") -> str:
-    """Decode a body for the log, masking secret fields in JSON and form-encoded payloads.
+def _mask_pairs(pairs: list[tuple[str, str]]) -> str:
+    return urlencode([(k, MASK if k in OAUTH_FORM_FIELDS and v else v) for k, v in pairs])
 
-    Field names match exactly (OAuth's are lower case), so an ERP field such as ``Code`` stays readable.
-    """
+
+def mask_body(body: bytes, content_type: str = "") -> str:
+    """Decode a body for the log, masking secret fields in JSON and form-encoded payloads."""
     text = body.decode("utf-8", "replace")[:MAX_BODY_CHARS]
     stripped = text.strip()
     if stripped.startswith(("{", "[")):
@@ -64,13 +76,12 @@ def mask_body(body: bytes, content_type: str = "") -> str:
     if "form-urlencoded" in content_type or ("=" in text and " " not in text and "<" not in text):
         pairs = parse_qsl(text, keep_blank_values=True)
         if pairs:
-            return urlencode([(k, MASK if k in SECRET_FIELDS and v else v) for k, v in pairs])
+            return _mask_pairs(pairs)
     return text
 
 
 def mask_query(raw_query: str) -> str:
-    pairs = parse_qsl(raw_query, keep_blank_values=True)
-    return urlencode([(k, MASK if k in SECRET_FIELDS and v else v) for k, v in pairs])
+    return _mask_pairs(parse_qsl(raw_query, keep_blank_values=True))
 
 
 class RequestLog:
