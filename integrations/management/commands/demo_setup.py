@@ -1,6 +1,7 @@
 """What `make run` needs before the web server starts: demo data when the database is empty, the sweeper's
-schedule, and the demo company connected to the ERP sandbox (a new sandbox organisation, mappings filled in,
-the approved documents queued for their first sync)."""
+schedule, and the demo company connected to both ERP sandboxes — a new Xero organisation and a new e-conomic
+agreement, mappings filled in, the approved documents queued for their first sync to each.  Running it again
+connects only what is missing."""
 
 from __future__ import annotations
 
@@ -24,6 +25,12 @@ TRACKING = {
     "Development": "Engineering",
     "Operations": "Marketing",
 }
+# e-conomic (the sandbox's chart of accounts): what an accountant would pick from its catalogues.
+ECONOMIC_ACCOUNTS = {"Hosting & software": "2210", "Rent": "2800", "Electricity & heating": "2800"}
+ECONOMIC_DEFAULT_ACCOUNT = "2200"  # Office supplies
+ECONOMIC_VAT = {"I25": "I25", "I0": "I0", "REV": "I0"}  # reverse charge: no input VAT on the bill itself
+ECONOMIC_DEPARTMENTS = {"Operations": "Administration"}  # e-conomic has Sales, Administration, Development
+ECONOMIC_BANK = "5820"
 
 
 class Command(BaseCommand):
@@ -39,16 +46,23 @@ class Command(BaseCommand):
 
         tasks.ensure_schedules()
         company = Company.objects.get(slug="nordlys")
-        if Integration.objects.filter(company=company, kind="xero").exists():
-            self.stdout.write("The demo company is already connected to Xero.")
+        connected = set(Integration.objects.filter(company=company).values_list("kind", flat=True))
+        missing = [kind for kind in ("xero", "economic") if kind not in connected]
+        for kind in sorted(connected & {"xero", "economic"}):
+            self.stdout.write(f"The demo company is already connected to {Integration.Kind(kind).label}.")
+        if not missing:
             return
         if not self.sandbox_up(wait=options["wait_for_sandbox"]):
             self.stdout.write(
-                self.style.WARNING(f"No ERP sandbox at {settings.ROGER_SANDBOX_URL}: not connecting Xero.")
+                self.style.WARNING(
+                    f"No ERP sandbox at {settings.ROGER_SANDBOX_URL}: not connecting {', '.join(missing)}."
+                )
             )
             return
-        integration = self.connect_xero(company)
-        self.queue_first_sync(company, integration)
+        connect = {"xero": self.connect_xero, "economic": self.connect_economic}
+        for kind in missing:
+            integration = connect[kind](company)
+            self.queue_first_sync(company, integration)
 
     def sandbox_up(self, *, wait: bool) -> bool:
         deadline = time.monotonic() + (30 if wait else 0)
@@ -97,6 +111,67 @@ class Command(BaseCommand):
         integration.save()
         self.stdout.write(self.style.SUCCESS(f"Connected {company.name} to the Xero sandbox ({tenant['tenant_id']})."))
         return integration
+
+    def connect_economic(self, company: Company) -> Integration:
+        """As if an admin had pasted the agreement's tokens and chosen the journal and mappings in settings."""
+        reply = requests.post(
+            f"{settings.ROGER_SANDBOX_URL}/_sandbox/economic/agreements", json={"name": company.name}, timeout=10
+        )
+        reply.raise_for_status()
+        agreement = reply.json()
+        integration = Integration(
+            company=company,
+            kind="economic",
+            name="e-conomic",
+            connection=Integration.Connection.CONNECTED,
+            settings={"journal_number": agreement["journal_number"]},
+        )
+        # The sandbox issues an app secret per agreement; a real deployment has one (ECONOMIC_APP_SECRET_TOKEN).
+        integration.set_credentials(
+            {
+                "agreement_grant_token": agreement["agreement_grant_token"],
+                "app_secret_token": agreement["app_secret_token"],
+            }
+        )
+        integration.connection_message = f"Connected to {company.name} (agreement {agreement['agreement_number']})."
+        integration.save()  # first: the connector's rate limiter belongs to a saved integration
+        integration.mappings = self.economic_mappings(company, integration)
+        integration.save(update_fields=["mappings"])
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Connected {company.name} to the e-conomic sandbox (agreement {agreement['agreement_number']})."
+            )
+        )
+        return integration
+
+    def economic_mappings(self, company: Company, integration: Integration) -> dict:
+        """Mappings checked against e-conomic's own catalogues, read through the connector like the settings page."""
+        from integrations.sync.connectors import build_connector
+
+        connector = build_connector(integration)
+        accounts = {a.code for a in connector.accounts() if a.active}
+        vat_codes = {t.code for t in connector.tax_rates() if t.active}
+        departments = {t.name: t.code for t in connector.tracking_options() if t.active}
+        banks = [b.code for b in connector.bank_accounts() if b.active]
+
+        def account(category: Category) -> str:
+            wanted = ECONOMIC_ACCOUNTS.get(category.name, ECONOMIC_DEFAULT_ACCOUNT)
+            return wanted if wanted in accounts else ECONOMIC_DEFAULT_ACCOUNT
+
+        return {
+            "accounts": {str(c.pk): account(c) for c in Category.objects.filter(company=company)},
+            "tax_types": {
+                str(v.pk): ECONOMIC_VAT[v.code]
+                for v in VatCode.objects.filter(company=company)
+                if ECONOMIC_VAT.get(v.code) in vat_codes
+            },
+            "tracking": {
+                str(d.pk): departments[ECONOMIC_DEPARTMENTS.get(d.name, d.name)]
+                for d in Department.objects.filter(company=company)
+                if ECONOMIC_DEPARTMENTS.get(d.name, d.name) in departments
+            },
+            "bank_account": ECONOMIC_BANK if ECONOMIC_BANK in banks else (banks[0] if banks else ""),
+        }
 
     def queue_first_sync(self, company: Company, integration: Integration) -> None:
         from integrations import jobs

@@ -1,0 +1,53 @@
+"""`make run`'s demo_setup: the demo company gets a Xero and an e-conomic integration against the sandbox, both
+sync, and running it again connects nothing twice."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.management import call_command
+
+from integrations.models import ErpEntry, Integration, SyncJob
+from tests.engine.helpers import run
+from tests.sandbox.economic_helpers import EconomicSandbox
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def demo_settings(settings, sandbox, xero_settings, economic_settings):
+    settings.ROGER_SANDBOX_URL = sandbox.url
+    return settings
+
+
+def test_the_demo_company_syncs_to_both_sandboxes_and_a_rerun_changes_nothing(sandbox, demo_settings):
+    call_command("demo_setup")
+
+    integrations = {i.kind: i for i in Integration.objects.filter(company__slug="nordlys")}
+    assert sorted(integrations) == ["economic", "xero"]
+    economic = integrations["economic"]
+    assert economic.connection == "connected" and economic.settings["journal_number"] == 10
+    mappings = economic.mappings
+    assert set(mappings["accounts"].values()) <= {"2200", "2210", "2800"} and mappings["bank_account"] == "5820"
+    assert len(mappings["accounts"]) == 8 and len(mappings["tax_types"]) == 3 and len(mappings["tracking"]) == 4
+    queued = SyncJob.objects.filter(integration=economic, state="pending").count()
+    assert queued and queued == SyncJob.objects.filter(integration=integrations["xero"], state="pending").count()
+
+    run(economic)
+    eco = EconomicSandbox(sandbox)
+    [agreement] = eco.state()["agreements"].values()
+    roger_entries = [e for e in agreement["journals"]["10"]["entries"] if "[roger-" in e["text"]]
+    synced = ErpEntry.objects.filter(integration=economic, state="synced")
+    assert roger_entries and len(roger_entries) == synced.count()
+    assert not ErpEntry.objects.filter(integration=economic).exclude(state="synced").exists()
+
+    xero = integrations["xero"]
+    run(xero)
+    [tenant] = [t for t in sandbox.state()["tenants"].values() if t["Name"] == "Nordlys ApS"]
+    bills = [i for i in tenant["Invoices"] if i["Type"] == "ACCPAY"]
+    assert len(bills) == ErpEntry.objects.filter(integration=xero, kind="bill", state="synced").count() == queued
+    assert not ErpEntry.objects.filter(integration=xero).exclude(state="synced").exists()
+
+    call_command("demo_setup")
+    assert Integration.objects.filter(company__slug="nordlys").count() == 2
+    assert len(sandbox.state()["tenants"]) == 1
+    assert len(eco.state()["agreements"]) == 1
