@@ -35,6 +35,16 @@ class OptionsForm(forms.ModelForm):
             "book_after_sync": "Book entries after sync",
         }
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.kind != Integration.Kind.ECONOMIC:
+            # Only e-conomic's connector can book entries; elsewhere the switch would do nothing.
+            del self.fields["book_after_sync"]
+
+    def options(self) -> dict[str, bool]:
+        """Every option for the service; one this form does not show keeps its saved value."""
+        return {name: self.cleaned_data.get(name, getattr(self.instance, name)) for name in self.Meta.fields}
+
 
 class EconomicForm(forms.Form):
     name = forms.CharField(max_length=100, required=False, label="Name", help_text="Shown in Roger, e.g. 'e-conomic'")
@@ -45,7 +55,16 @@ class EconomicForm(forms.Form):
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
         help_text="From e-conomic's app settings. Leave empty to keep the saved token.",
     )
-    journal_number = forms.IntegerField(min_value=1, label="Journal number", help_text="The daybook Roger posts into")
+    app_secret_token = forms.CharField(
+        max_length=200,
+        required=False,
+        label="App secret token",
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
+        help_text="Only with your own e-conomic app; leave empty to use Roger's app (or the saved token).",
+    )
+    journal_number = forms.IntegerField(
+        min_value=1, label="Journal number", help_text="A journal for Roger alone: its entries may be booked"
+    )
 
 
 class TenantForm(forms.Form):
@@ -62,6 +81,19 @@ def _choices(items, blank: str) -> list[tuple[str, str]]:
     return [("", blank)] + [(i.code, f"{i.code} · {i.name}" if i.code != i.name else i.name) for i in items]
 
 
+# What each ERP calls the things Roger's VAT codes and departments map to: (section title, noun).
+ERP_LABELS = {
+    Integration.Kind.XERO: {
+        "tax_types": ("VAT code → tax type", "tax type"),
+        "tracking": ("Department → tracking option", "tracking option"),
+    },
+    Integration.Kind.ECONOMIC: {
+        "tax_types": ("VAT code → e-conomic VAT code", "VAT code"),
+        "tracking": ("Department → e-conomic department", "department"),
+    },
+}
+
+
 class MappingForm(forms.Form):
     """One <select> per category, VAT code and department, filled from the ERP's catalogues.
 
@@ -73,35 +105,20 @@ class MappingForm(forms.Form):
         super().__init__(*args, **kwargs)
         mappings = integration.mappings or {}
         self.sections: list[tuple[str, str, list[str]]] = []
+        labels = ERP_LABELS.get(integration.kind, ERP_LABELS[Integration.Kind.XERO])
+        tax_title, tax_noun = labels["tax_types"]
+        tracking_title, tracking_noun = labels["tracking"]
         specs = [
-            (
-                "accounts",
-                "Category → account",
-                Category.objects.filter(company=company),
-                catalogues.accounts,
-                "Account",
-            ),
-            (
-                "tax_types",
-                "VAT code → tax type",
-                VatCode.objects.filter(company=company),
-                catalogues.tax_rates,
-                "Tax type",
-            ),
-            (
-                "tracking",
-                "Department → tracking option",
-                Department.objects.filter(company=company),
-                catalogues.tracking,
-                "Tracking option",
-            ),
+            ("accounts", "Category → account", Category.objects.filter(company=company), catalogues.accounts, "account"),
+            ("tax_types", tax_title, VatCode.objects.filter(company=company), catalogues.tax_rates, tax_noun),
+            ("tracking", tracking_title, Department.objects.filter(company=company), catalogues.tracking, tracking_noun),
         ]
         for key, title, objects, items, noun in specs:
             names = []
             saved = mappings.get(key, {})
             for obj in objects:
                 name = f"{key}-{obj.pk}"
-                choices = _choices(items, f"— no {noun.lower()} —")
+                choices = _choices(items, f"— no {noun} —")
                 current = saved.get(str(obj.pk), "")
                 if current and current not in {c for c, _ in choices}:
                     choices.append((current, f"{current} (no longer in the ERP)"))

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -164,8 +165,13 @@ def economic_connect(
     agreement_grant_token: str,
     journal_number: int,
     name: str = "",
+    app_secret_token: str = "",
 ) -> Integration:
-    """Save the agreement grant token (encrypted) and the journal; the connection is then tested."""
+    """Save the tokens (encrypted) and the journal; the connection is then tested.
+
+    The app secret token identifies the e-conomic app: Roger's own (``ECONOMIC_APP_SECRET_TOKEN``) unless the
+    company uses an app of its own, whose token the admin pastes beside the agreement grant token.
+    """
     if integration is None:
         integration = Integration(
             company=membership.company,
@@ -174,10 +180,18 @@ def economic_connect(
         )
     elif integration.kind != Integration.Kind.ECONOMIC:
         raise IntegrationServiceError("This is not an e-conomic integration.")
-    if agreement_grant_token:
-        integration.set_credentials({"agreement_grant_token": agreement_grant_token.strip()})
-    elif not integration.credentials_encrypted:
+    credentials = integration.get_credentials() if integration.credentials_encrypted else {}
+    if agreement_grant_token.strip():
+        credentials["agreement_grant_token"] = agreement_grant_token.strip()
+    if app_secret_token.strip():
+        credentials["app_secret_token"] = app_secret_token.strip()
+    if not credentials.get("agreement_grant_token"):
         raise IntegrationServiceError({"agreement_grant_token": "Paste the agreement grant token from e-conomic."})
+    if not credentials.get("app_secret_token") and not settings.ECONOMIC_APP_SECRET_TOKEN:
+        raise IntegrationServiceError(
+            {"app_secret_token": "Roger has no e-conomic app configured here: paste your app's secret token."}
+        )
+    integration.set_credentials(credentials)
     integration.settings["journal_number"] = int(journal_number)
     integration.connection = Integration.Connection.CONNECTED
     integration.connection_message = ""

@@ -349,7 +349,7 @@ def integration_options(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     integration = get_for_company(Integration.objects.all(), membership, pk=pk)
     form = OptionsForm(request.POST, instance=integration, prefix=f"i{integration.pk}")
     if form.is_valid():
-        services.integration_set_options(integration=integration, **{f: form.cleaned_data[f] for f in form.Meta.fields})
+        services.integration_set_options(integration=integration, **form.options())
         messages.success(request, f"{integration.name}: settings saved.")
     return _card_response(request, integration)
 

@@ -229,13 +229,105 @@ def test_it_reconnects_an_existing_integration_keeping_its_mappings(admin_client
     assert Integration.objects.count() == 1
 
 
-def test_it_connects_economic(admin_client_, company, connector):
+def test_it_connects_economic(admin_client_, company, connector, settings):
+    settings.ECONOMIC_APP_SECRET_TOKEN = "roger-app-secret"  # Roger's own e-conomic app
     r = admin_client_.post(
         reverse("integrations:economic_connect"), {"agreement_grant_token": "grant-123", "journal_number": "3"}
     )
     integration = Integration.objects.get(company=company, kind="economic")
     assert r.status_code == 302 and integration.get_credentials() == {"agreement_grant_token": "grant-123"}
     assert integration.settings["journal_number"] == 3 and integration.connection == "connected"
+    assert "grant-123" not in integration.credentials_encrypted
+
+
+def test_it_asks_for_the_app_secret_when_roger_has_no_e_conomic_app(admin_client_, company, connector, settings):
+    settings.ECONOMIC_APP_SECRET_TOKEN = ""
+    r = admin_client_.post(
+        reverse("integrations:economic_connect"), {"agreement_grant_token": "grant-123", "journal_number": "3"}
+    )
+    assert r.status_code == 302 and not Integration.objects.filter(company=company).exists()
+    assert "paste your app&#x27;s secret token" in admin_client_.get(SETTINGS_URL).content.decode()
+
+
+def _economic_card(html: str, integration: Integration) -> str:
+    start = html.index(f'id="integration-{integration.pk}"')
+    return html[start : html.index("</section>", start)]
+
+
+def test_it_connects_e_conomic_tests_it_and_maps_from_its_catalogues(admin_client_, company, master, sandbox, settings):
+    """The real connector against the e-conomic sandbox: tokens and journal in, catalogues out, mappings saved."""
+    settings.ECONOMIC_API_URL = f"{sandbox.url}/economic"
+    settings.ECONOMIC_APP_SECRET_TOKEN = ""
+    agreement = requests.post(f"{sandbox.url}/_sandbox/economic/agreements", json={"name": "Nordlys e-conomic"}).json()
+    r = admin_client_.post(
+        reverse("integrations:economic_connect"),
+        {
+            "agreement_grant_token": agreement["agreement_grant_token"],
+            "app_secret_token": agreement["app_secret_token"],
+            "journal_number": "10",
+        },
+    )
+    integration = Integration.objects.get(company=company, kind="economic")
+    assert r["Location"] == f"{SETTINGS_URL}#integration-{integration.pk}"
+    html = admin_client_.get(SETTINGS_URL).content.decode()
+    assert "e-conomic: Connected to Nordlys e-conomic." in html
+    for secret in (agreement["agreement_grant_token"], agreement["app_secret_token"]):
+        assert secret not in html and secret not in integration.credentials_encrypted
+    card = _economic_card(html, integration)
+    assert "Journal 10" in card and "Book entries after sync" in card
+
+    r = admin_client_.post(reverse("integrations:test", args=[integration.pk]), headers={"HX-Request": "true"})
+    assert "Connected to Nordlys e-conomic" in r["HX-Trigger"]
+
+    url = reverse("integrations:mappings", args=[integration.pk])
+    editor = admin_client_.get(url, headers={"HX-Request": "true"}).content.decode()
+    assert "VAT code → e-conomic VAT code" in editor and "Department → e-conomic department" in editor
+    for option in ("2200 · Office supplies", "I25 · Input VAT 25%", "Department: 1", "5820 · Bank"):
+        assert option in editor
+    assert "1000 · Income statement" not in editor  # headings take no entries
+    data = {
+        f"accounts-{master['category'].pk}": "2210",
+        f"tax_types-{master['vat_code'].pk}": "I25",
+        f"tracking-{master['department'].pk}": "Department: 1",
+        "bank_account": "5820",
+    }
+    r = admin_client_.post(url, data, headers={"HX-Request": "true"})
+    integration.refresh_from_db()
+    assert "mappings saved" in r["HX-Trigger"]
+    assert integration.mappings == {
+        "accounts": {str(master["category"].pk): "2210"},
+        "tax_types": {str(master["vat_code"].pk): "I25"},
+        "tracking": {str(master["department"].pk): "Department: 1"},
+        "bank_account": "5820",
+    }
+
+    # A journal that does not exist is caught by the connection test; the saved tokens are kept.
+    admin_client_.post(
+        reverse("integrations:economic_connect"),
+        {"integration": integration.pk, "name": "e-conomic", "journal_number": "99"},
+    )
+    integration.refresh_from_db()
+    assert integration.settings["journal_number"] == 99
+    assert integration.get_credentials() == {
+        "agreement_grant_token": agreement["agreement_grant_token"],
+        "app_secret_token": agreement["app_secret_token"],
+    }
+    assert "Journal 99 does not exist in e-conomic" in admin_client_.get(SETTINGS_URL).content.decode()
+
+
+def test_book_after_sync_is_offered_only_where_the_erp_can_book(admin_client_, xero, economic):
+    html = admin_client_.get(SETTINGS_URL).content.decode()
+    assert "Book entries after sync" in _economic_card(html, economic)
+    assert "Book entries after sync" not in _economic_card(html, xero)
+
+    prefix = f"i{economic.pk}-"
+    admin_client_.post(reverse("integrations:options", args=[economic.pk]), {prefix + "book_after_sync": "on"})
+    economic.refresh_from_db()
+    assert economic.book_after_sync and not economic.enabled  # an unticked switch is off
+    prefix = f"i{xero.pk}-"
+    admin_client_.post(reverse("integrations:options", args=[xero.pk]), {prefix + "book_after_sync": "on"})
+    xero.refresh_from_db()
+    assert not xero.book_after_sync
 
 
 def test_it_connects_xero_through_the_sandbox(admin_client_, company, sandbox, settings):
