@@ -845,7 +845,7 @@ class EconomicConnector(Connector):
         )
 
     def _state_from_booked(
-        self, kind: EntryKind, year: str, number: int, lines: Sequence[Mapping[str, Any]]
+        self, ctx: _Ctx, kind: EntryKind, year: str, number: int, lines: Sequence[Mapping[str, Any]]
     ) -> EntryState:
         text = next((str(line.get("text") or "") for line in lines if line.get("text")), "")
         match = TOKEN_RE.search(text)
@@ -860,6 +860,7 @@ class EconomicConnector(Connector):
                 "description": TOKEN_RE.sub("", text).strip(),
                 "currency": str(lines[0].get("currency") or "") if lines else "",
             }
+            fields.update(self._booked_bill_fields(ctx, lines, max(amounts, default=Decimal(0))))
         else:
             fields = {
                 "payment_date": day.isoformat() if day else "",
@@ -878,6 +879,33 @@ class EconomicConnector(Connector):
             marker=match.group(0)[1:-1] if match else "",
             fields=fields,
         )
+
+    def _booked_bill_fields(self, ctx: _Ctx, lines: Sequence[Mapping[str, Any]], total: Decimal) -> dict[str, str]:
+        """What else the ledger lines tell of a booked supplier invoice, so a plan diffs only real changes.
+
+        Only fields the lines carry are reported: supplier and invoice number when the lines name them, and
+        the expense account, VAT code, VAT amount and department from the line booked with a VAT code.  A field
+        left out reads as changed (the engine still calls an unchanged document "no change" by its fingerprint).
+        The due date is read when the lines carry one (the BookedEntries API has ``DueDate`` since v2.0.0).
+        """
+        out: dict[str, str] = {}
+        invoice_numbers = [line["supplierInvoiceNumber"] for line in lines if line.get("supplierInvoiceNumber")]
+        if invoice_numbers:
+            out["invoice_number"] = str(invoice_numbers[0])
+        due_dates = [_parse_date(line.get("dueDate")) for line in lines if line.get("dueDate")]
+        if due_dates and due_dates[0]:
+            out["due_date"] = due_dates[0].isoformat()
+        supplier = next((n for n in (_ref_number(line.get("supplier"), "supplierNumber") for line in lines) if n), None)
+        if supplier:
+            out["vendor"] = str((self._supplier(ctx, supplier) or {}).get("name") or "")
+        expense = next((line for line in lines if (line.get("vatAccount") or {}).get("vatCode")), None)
+        if expense is not None:
+            dist = _ref_number(expense.get("departmentalDistribution"), "departmentalDistributionNumber")
+            out["account"] = str(_ref_number(expense.get("account"), "accountNumber") or "")
+            out["tax_type"] = str(expense["vatAccount"]["vatCode"])
+            out["vat"] = _fmt(total - abs(_money(expense.get("amount")) or Decimal(0)))
+            out["tracking"] = f"{DEPARTMENT_GROUP}: {dist}" if dist else ""
+        return out
 
     def _read(
         self, ctx: _Ctx, kind: EntryKind, erp_ids: Sequence[str]
@@ -909,7 +937,7 @@ class EconomicConnector(Connector):
             for erp_id in missing:
                 y, number = wanted[erp_id]
                 if y == year and number in booked:
-                    states[erp_id] = self._state_from_booked(kind, year, number, booked[number])
+                    states[erp_id] = self._state_from_booked(ctx, kind, year, number, booked[number])
         for erp_id in missing:
             if erp_id not in states:
                 # Neither a draft nor booked: a human deleted the draft.
@@ -949,7 +977,7 @@ class EconomicConnector(Connector):
                 token = TOKEN_RE.search(" ".join(str(line.get("text") or "") for line in lines))
                 if token and token.group(0)[1:-1] in by_token:
                     marker = by_token[token.group(0)[1:-1]]
-                    found[marker].append(_with_marker(self._state_from_booked(kind, year, number, lines), marker))
+                    found[marker].append(_with_marker(self._state_from_booked(ctx, kind, year, number, lines), marker))
         return found
 
     def read(self, kind: EntryKind, erp_ids: Sequence[str]) -> dict[str, EntryState]:

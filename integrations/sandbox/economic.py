@@ -1577,6 +1577,8 @@ class EconomicModule(ErpModule):
                 common["supplier"] = {"supplierNumber": data["supplier"]}
             if data.get("supplierInvoiceNumber"):
                 common["supplierInvoiceNumber"] = data["supplierInvoiceNumber"]
+            if data.get("dueDate"):
+                common["dueDate"] = data["dueDate"]  # booked entries keep the due date (BookedEntries API v2)
             lines: list[dict[str, Any]] = []
             vat = data.get("contraVatAmount") or Decimal(0)
             if entry.entry_type == "supplierInvoice":

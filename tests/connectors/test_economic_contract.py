@@ -179,6 +179,17 @@ def test_a_booked_entry_is_blocked_with_no_write(conn, eco, agreement):
     assert writes_since(eco, since) == []
 
 
+def test_a_booked_bill_reads_back_as_it_was_sent(conn, eco, agreement):
+    """The ledger lines of a booked voucher tell the same story as its draft, so a plan lists real changes only."""
+    draft = created(conn, bill())
+    erp_id = draft.state.erp_id
+    eco.action(agreement, "book_entries", vouchers=[erp_id])
+    booked = conn.read(EntryKind.BILL, [erp_id])[erp_id]
+    assert booked.booked and booked.status == "booked"
+    assert dict(booked.fields) == dict(draft.state.fields) == bill().comparable()
+    assert conn.lookup(EntryKind.BILL, [bill().marker])[bill().marker][0].fields == booked.fields
+
+
 def test_a_booked_payment_is_blocked_too(conn, eco, agreement):
     erp_id = created(conn, payment(), EntryKind.PAYMENT).state.erp_id
     eco.action(agreement, "book_entries", vouchers=[erp_id])

@@ -78,6 +78,7 @@ def test_a_later_edit_of_a_booked_entry_is_blocked_without_a_write(booking_erp, 
     latest = SyncAttempt.objects.filter(document=document).first()
     assert (latest.action, latest.outcome, latest.error_category) == ("blocked", "blocked", "booked")
     assert "counter-entry" in latest.hint
+    assert latest.changes == {"total": ["1250.00", "999.00"], "vat": ["250.00", "199.80"]}  # what the modal shows
     assert ErpEntry.objects.get(document=document, kind="bill").needs_attention
 
 
