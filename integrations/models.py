@@ -307,12 +307,20 @@ class SyncAttempt(models.Model):
 
 
 class RateLimit(models.Model):
-    """Per-integration rate-limit state shared by every worker (a token bucket in the database)."""
+    """Per-integration rate-limit state shared by every worker (see ``integrations.sync.limiter``).
+
+    Times are epoch seconds on the database's clock, so workers on different hosts agree on them.
+    """
 
     integration = models.OneToOneField(Integration, on_delete=models.CASCADE, related_name="rate_limit")
-    minute_started_at = models.DateTimeField(null=True, blank=True)
-    minute_count = models.PositiveIntegerField(default=0)
-    day_started_at = models.DateTimeField(null=True, blank=True)
+    # Sliding log of the calls let out in the last (scaled) minute: a hard bound over every rolling minute.
+    recent_calls = models.JSONField(default=list, blank=True)
+    # Pacing (GCRA): the theoretical time of the next call; spreads calls so no worker waits long for a slot.
+    paced_until = models.FloatField(default=0.0)
+    # Calls per (scaled) hour bucket over the last day: {bucket start: count}; whole buckets count, so the
+    # rolling day is over- rather than under-estimated.
+    day_buckets = models.JSONField(default=dict, blank=True)
+    minute_count = models.PositiveIntegerField(default=0)  # for the admin: calls in the last minute / day
     day_count = models.PositiveIntegerField(default=0)
     # Concurrency slots in use: {token: expiry epoch}.  Slots expire, so a killed worker cannot stall its tenant.
     slots = models.JSONField(default=dict, blank=True)

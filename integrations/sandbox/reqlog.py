@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
@@ -104,6 +105,9 @@ class RequestLog:
             "fault": None,
             "started": _iso_now(),
             "ended": None,
+            # Epoch seconds at full precision, for checks of rates and overlap (the ISO stamps stop at ms).
+            "started_at": time.time(),
+            "ended_at": None,
         }
         with self._lock:
             entry["index"] = len(self._entries)
@@ -117,6 +121,7 @@ class RequestLog:
             entry = self._entries[index]
             entry["tenant"] = request.tenant
             entry["ended"] = _iso_now()
+            entry["ended_at"] = time.time()
             if response is not None:
                 entry["status"] = response.status
                 entry["response_body"] = mask_body(response.body, response.content_type)
