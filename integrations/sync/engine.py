@@ -82,6 +82,7 @@ class Work:
 def drain(integration_id: int, *, max_seconds: float = 200.0) -> int:
     """Process due jobs of one integration until none is due (or time is up); returns jobs processed."""
     deadline = time.monotonic() + max_seconds
+    turn_ends = time.monotonic() + settings.ROGER_SYNC.get("TURN_SECONDS", 2.0)
     processed = 0
     connectors: dict[int, Connector] = {}  # one per drain: its caches (contacts, lock dates) span the batches
     while time.monotonic() < deadline:
@@ -91,9 +92,19 @@ def drain(integration_id: int, *, max_seconds: float = 200.0) -> int:
         token, jobs = claimed
         processed += len(jobs)
         run_batch(integration_id, token, jobs, connectors=connectors)
+        if time.monotonic() > turn_ends and _others_waiting(integration_id):
+            # One tenant never stalls another (§11): a rate-limited bulk could hold every worker, so after its
+            # turn it goes to the back of the queue, behind the other integrations' wake-ups.
+            _wake([integration_id])
+            break
     else:
         _wake([integration_id])  # time is up but work remains: hand over to a fresh task
     return processed
+
+
+def _others_waiting(integration_id: int) -> bool:
+    due = SyncJob.objects.filter(state=SyncJob.State.PENDING, next_attempt_at__lte=timezone.now())
+    return due.exclude(integration_id=integration_id).exists()
 
 
 def sweep() -> list[int]:
@@ -585,10 +596,11 @@ def _record(
         if retry is not None:
             job_retry[job.pk] = retry
         for work in job_works:
-            attempts.append(_attempt(integration, work, now, retry, final=state != "retry"))
+            waiting = state in ("retry", "parked")
+            attempts.append(_attempt(integration, work, now, retry, final=not waiting))
             if work.booking is not None:
-                attempts.append(_booking_attempt(integration, work, now, retry, final=state != "retry"))
-            _update_entry(work, now, final=state != "retry")
+                attempts.append(_booking_attempt(integration, work, now, retry, final=not waiting))
+            _update_entry(work, now, final=not waiting)
         doc_outcome[job.document_id] = _document_outcome(job_works, job_state[job.pk])
     with transaction.atomic():
         _upsert_entries([w.entry for w in works], fields=ENTRY_FIELDS)
@@ -610,11 +622,12 @@ def _job_state(job: SyncJob, works: list[Work]) -> tuple[str, float | None]:
         return "paused", None
     temporary = [e for e in errors if e.category == ErrorCategory.TEMPORARY]
     if temporary:
-        parked = any(e.code == "parked" for e in temporary)
-        if parked or job.attempts + 1 < conf("MAX_ATTEMPTS"):
-            retry_after = max((e.retry_after or 0.0) for e in temporary)
-            delay = retry_after if parked else _backoff(job.attempts, retry_after)
-            return "retry", delay
+        retry_after = max((e.retry_after or 0.0) for e in temporary)
+        if any(e.code == "parked" for e in temporary):
+            # Waiting for the rate limit is not an attempt (R15): it never ends in Requires attention.
+            return "parked", retry_after
+        if job.attempts + 1 < conf("MAX_ATTEMPTS"):
+            return "retry", _backoff(job.attempts, retry_after)
         return "failed", None
     return ("failed" if errors else "done"), None
 
@@ -752,6 +765,8 @@ def _update_entry(work: Work, now, *, final: bool) -> None:
             entry.synced_version = work.document.version
             entry.last_synced_at = now
         return
+    if error.code == "parked":
+        return  # nothing reached the ERP: the entry keeps its state while the open job waits for the limit
     entry.state = ErpEntry.State.UNCERTAIN if error.uncertain else ErpEntry.State.FAILED
     entry.uncertain = entry.uncertain or (error.uncertain and not entry.erp_id)
     entry.needs_attention = final  # only failures that remain after automatic retries (R15)
@@ -803,6 +818,11 @@ def _finalize(token: str, jobs: list[SyncJob], states: dict[int, str], retry: di
         delay = max(retry.get(pk, 0.0) for pk in groups["retry"])
         fenced.filter(pk__in=groups["retry"]).update(
             state="pending", attempts=F("attempts") + 1, next_attempt_at=now + timedelta(seconds=delay), **release
+        )
+    if groups.get("parked"):
+        delay = max(retry.get(pk, 0.0) for pk in groups["parked"])
+        fenced.filter(pk__in=groups["parked"]).update(
+            state="pending", next_attempt_at=now + timedelta(seconds=delay), **release
         )
     if groups.get("failed"):
         fenced.filter(pk__in=groups["failed"]).update(
