@@ -181,6 +181,8 @@ ROGER_SYNC = {
     "BACKOFF_CAP_SECONDS": float(os.environ.get("ROGER_SYNC_BACKOFF_CAP", "900")),
     "BULK_MAX_DOCUMENTS": envint("ROGER_BULK_MAX_DOCUMENTS", "5000"),
     "BATCH_SIZE": envint("ROGER_SYNC_BATCH_SIZE", "50"),
+    # A worker draining one integration hands over after this long when others have work due (fairness).
+    "TURN_SECONDS": float(os.environ.get("ROGER_SYNC_TURN_SECONDS", "2")),
 }
 
 # Per integration kind, a little under the ERP's published limits (Xero: 60/min, 5 concurrent, 5,000/day per
@@ -195,6 +197,8 @@ ROGER_RATE_LIMITS = (
     }
 )
 ROGER_RATE_TIME_SCALE = float(os.environ.get("ROGER_RATE_TIME_SCALE", "1"))
+# The longest a worker sleeps for a rate-limit slot; a longer wait (a day limit, a long Retry-After) parks the job.
+ROGER_RATE_MAX_WAIT = float(os.environ.get("ROGER_RATE_MAX_WAIT", "20"))
 
 # --- django-q2 (DESIGN §5): ORM broker on `default` so an enqueue joins the caller's transaction;
 # timeout < retry so a running task is never re-delivered; failures acknowledged because the engine's

@@ -46,7 +46,7 @@ def limits_for(kind: str) -> dict[str, float]:
 
 def max_wait() -> float:
     """Seconds a worker may sleep for a slot before it parks the job instead (and frees itself)."""
-    return float(getattr(settings, "ROGER_RATE_MAX_WAIT", 20.0))
+    return settings.ROGER_RATE_MAX_WAIT
 
 
 def parked_error(wait: float) -> ConnectorError:
