@@ -224,7 +224,9 @@ def integration_test_connection(*, integration: Integration) -> ConnectionCheck:
     except ConnectorError as exc:
         check = ConnectionCheck(False, _erp_message(exc))
         if exc.error.category == "authentication":
-            _set_connection(integration, Integration.Connection.NEEDS_RECONNECT, exc.error.message)
+            # As when a worker meets the refusal: the card explains it and queued syncs wait (paused).
+            auth.mark_needs_reconnect(integration.pk, exc.error.message)
+            integration.refresh_from_db(fields=["connection", "connection_message"])
         return check
     except ImportError:
         return ConnectionCheck(False, "The sync engine is not installed yet, so the connection cannot be tested.")

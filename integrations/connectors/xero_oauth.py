@@ -282,7 +282,8 @@ class XeroOAuthClient:
             raise
         except InvalidGrantError:
             raise _auth_error(
-                "The Xero connection has expired or was revoked (invalid_grant)",
+                # What an admin can act on: the grant is gone (disconnected in Xero, or unused for 60 days).
+                "Xero no longer accepts Roger's connection: it was disconnected in Xero or has expired (invalid_grant)",
                 code="invalid_grant",
                 status=400,
             ) from None

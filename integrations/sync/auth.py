@@ -1,8 +1,21 @@
 """OAuth tokens of an integration, kept fresh for every worker (DESIGN §5 step 3).
 
 Refreshes are serialized per integration by a row lock on the Integration: the first worker refreshes and
-stores the rotated refresh token (encrypted) before anyone uses the new access token; the others wait on the
-lock, then find a fresh token and use it.  A refused grant marks the integration *needs reconnect*.
+commits the rotated refresh token (encrypted) before anyone uses the new access token; the others wait on the
+lock, then find a fresh token and use it.  A refused grant marks the integration *needs reconnect* under the
+same lock, so it can never overwrite a reconnect that an admin completed meanwhile.
+
+Why this order is safe (Xero rotates refresh tokens; a used one stays valid for a 30-minute grace period):
+
+* Xero answers, then our commit fails: the new pair is thrown away and never used; the database still holds
+  the previous refresh token, which Xero accepts again within the grace period, so the next attempt
+  (seconds later, with backoff) refreshes again.  Nothing is lost as long as the database is back within
+  30 minutes.
+* Xero's answer is lost (timeout): the same — the stored refresh token is retried within the grace period.
+* The opposite order — using the new access token before its refresh token is committed — could leave the
+  only valid refresh token in a worker's memory when that worker dies; after the grace period the
+  integration would need a reconnect.  So the commit comes first (``durable=True`` makes sure no caller's
+  outer transaction postpones it).
 """
 
 from __future__ import annotations
@@ -11,7 +24,7 @@ import datetime as dt
 from collections.abc import Callable
 
 from django.conf import settings
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -19,6 +32,7 @@ from integrations.connectors.base import ConnectorError, ErpError, ErrorCategory
 from integrations.models import Integration
 
 REFRESH_AHEAD = dt.timedelta(minutes=5)  # Xero's access tokens live 30 minutes
+PAUSED_NOTE = "Syncing is paused: reconnect it and Roger sends the latest data, including changes made meanwhile."
 
 
 # The sandbox accepts any client; the demo (`make run`) sets no Xero app, so it uses this one there.
@@ -50,6 +64,7 @@ def xero_oauth_client(*, redirect_uri: str = ""):
         login_url=settings.XERO_LOGIN_URL,
         identity_url=settings.XERO_IDENTITY_URL,
         api_url=settings.XERO_API_URL,
+        timeout=settings.ROGER_ERP_TIMEOUT,  # a refresh is an ERP call like any other: same short timeouts
     )
 
 
@@ -62,22 +77,41 @@ def store_tokens(integration: Integration, token_set) -> None:
     integration.save(update_fields=["credentials_encrypted", "settings"])
 
 
-def mark_needs_reconnect(integration_id: int, message: str) -> None:
-    """Stop syncing with this integration until an admin reconnects it; its open jobs wait (paused)."""
+def reconnect_message(message: str) -> str:
+    """What the admin reads on the integration card: what happened, and that nothing is lost meanwhile."""
+    return f"{message.rstrip('. ')}. {PAUSED_NOTE}"[:500]
+
+
+def mark_needs_reconnect(integration_id: int, message: str, *, credentials: str | None = None) -> bool:
+    """Stop syncing with this integration until an admin reconnects it; its open jobs wait (paused).
+
+    ``credentials`` (the encrypted credentials the refused call was made with) guards against a reconnect
+    that committed after that call: new credentials mean the refusal is old news, so nothing is marked.
+    Returns whether the integration was marked.
+    """
     from integrations.models import SyncJob
 
     with transaction.atomic():
-        Integration.objects.filter(pk=integration_id).update(
-            connection=Integration.Connection.NEEDS_RECONNECT, connection_message=message[:500]
-        )
+        rows = Integration.objects.filter(pk=integration_id)  # the UPDATE locks the row, as a reconnect does
+        if credentials is not None:
+            rows = rows.filter(credentials_encrypted=credentials)
+        if not rows.update(
+            connection=Integration.Connection.NEEDS_RECONNECT, connection_message=reconnect_message(message)
+        ):
+            return False
         SyncJob.objects.filter(integration_id=integration_id, state=SyncJob.State.PENDING).update(
             state=SyncJob.State.PAUSED
         )
+    return True
 
 
 def _expires_at(integration: Integration) -> dt.datetime:
     raw = integration.settings.get("token_expires_at")
     return dt.datetime.fromisoformat(raw) if raw else timezone.now()
+
+
+def _fresh(integration: Integration) -> bool:
+    return _expires_at(integration) - REFRESH_AHEAD > timezone.now()
 
 
 class DbTokenSource:
@@ -96,37 +130,70 @@ class DbTokenSource:
             return self._cached[0]
         integration = Integration.objects.get(pk=self._integration_id)
         token = integration.get_credentials().get("access_token", "")
-        if token and _expires_at(integration) - REFRESH_AHEAD > timezone.now():
+        if token and _fresh(integration):
             self._cached = (token, _expires_at(integration))
             return token
         return self._refresh(stale=token)
 
     def refresh_after_401(self, stale: str) -> str:
+        """Xero refused ``stale``: use a token another worker stored since, else refresh (once for all)."""
+        self._cached = None
         return self._refresh(stale=stale)
 
     def _refresh(self, *, stale: str) -> str:
+        token_set = None
+        refused: ConnectorError | None = None
         try:
-            return self._refresh_locked(stale)
-        except ConnectorError as exc:
-            if exc.error.category == ErrorCategory.AUTHENTICATION:
-                mark_needs_reconnect(self._integration_id, exc.error.message)
-            raise
-
-    def _refresh_locked(self, stale: str) -> str:
-        with transaction.atomic():
-            integration = Integration.objects.select_for_update().get(pk=self._integration_id)
-            credentials = integration.get_credentials()
-            current = credentials.get("access_token", "")
-            if current and current != stale and _expires_at(integration) - REFRESH_AHEAD > timezone.now():
-                # Another worker refreshed while we waited for the lock: use its token.
-                self._cached = (current, _expires_at(integration))
-                return current
-            refresh_token = credentials.get("refresh_token")
-            if not refresh_token:
-                error = ErpError(ErrorCategory.AUTHENTICATION, "No refresh token stored.", hint="Reconnect Xero.")
-                raise ConnectorError(error)
-            # The rotated refresh token is stored (this transaction) before the new access token is used.
-            token_set = self._client_factory().refresh(refresh_token)
-            store_tokens(integration, token_set)
+            with transaction.atomic(durable=True):
+                integration = Integration.objects.select_for_update().get(pk=self._integration_id)
+                credentials = integration.get_credentials()
+                current = credentials.get("access_token", "")
+                if current and current != stale and _fresh(integration):
+                    # Another worker refreshed while we waited for the lock (or since `stale` was handed out).
+                    self._cached = (current, _expires_at(integration))
+                    return current
+                try:
+                    token_set = self._client_factory().refresh(self._refresh_token(credentials))
+                except ConnectorError as exc:
+                    if exc.error.category != ErrorCategory.AUTHENTICATION:
+                        raise  # temporary: the stored refresh token stays valid (grace period), retry later
+                    # Under the lock that a reconnect also takes: this refusal concerns the stored grant.
+                    refused = exc
+                    self._mark_refused(integration, exc.error.message)
+                else:
+                    store_tokens(integration, token_set)
+        except DatabaseError:
+            if token_set is None:
+                raise
+            raise self._not_stored() from None
+        if refused is not None:
+            raise refused
         self._cached = (token_set.access_token, token_set.expires_at)
         return token_set.access_token
+
+    @staticmethod
+    def _refresh_token(credentials: dict) -> str:
+        refresh_token = credentials.get("refresh_token")
+        if not refresh_token:
+            raise ConnectorError(
+                ErpError(ErrorCategory.AUTHENTICATION, "Roger holds no Xero refresh token.", hint="Reconnect Xero.")
+            )
+        return refresh_token
+
+    @staticmethod
+    def _mark_refused(integration: Integration, message: str) -> None:
+        # Same transaction and lock as the refresh: the mark commits with it, atomically.
+        mark_needs_reconnect(integration.pk, message, credentials=integration.credentials_encrypted)
+
+    @staticmethod
+    def _not_stored() -> ConnectorError:
+        # The new pair is discarded unused: the previous refresh token, still stored, stays valid at Xero for
+        # its 30-minute grace period, so the retry refreshes again.
+        return ConnectorError(
+            ErpError(
+                ErrorCategory.TEMPORARY,
+                "Xero renewed Roger's access but Roger could not save it; the renewal will be repeated.",
+                hint="Nothing to do: Roger retries automatically.",
+                code="token_not_stored",
+            )
+        )

@@ -253,7 +253,10 @@ def run_batch(integration_id: int, token: str, jobs: list[SyncJob], *, connector
             if exc.error.retry_after:
                 retry_after.append(exc.error.retry_after)
             if exc.error.category == ErrorCategory.AUTHENTICATION:
-                auth.mark_needs_reconnect(integration.pk, exc.error.message)
+                # Guarded by the credentials this batch started with: a reconnect meanwhile is not undone.
+                auth.mark_needs_reconnect(
+                    integration.pk, exc.error.message, credentials=integration.credentials_encrypted
+                )
                 break
     _record(integration, token, jobs, works, outcome, started)
 
@@ -767,6 +770,13 @@ def _update_entry(work: Work, now, *, final: bool) -> None:
         return
     if error.code == "parked":
         return  # nothing reached the ERP: the entry keeps its state while the open job waits for the limit
+    if error.category == ErrorCategory.AUTHENTICATION:
+        # Not this document's failure: the integration needs reconnecting and the job waits (paused); the
+        # integration card says so, and the document syncs by itself after the reconnect.
+        entry.error_category = error.category.value
+        entry.error_message = error.message[:1000]
+        entry.error_hint = _hint(error, adopted=False)[:500]
+        return
     entry.state = ErpEntry.State.UNCERTAIN if error.uncertain else ErpEntry.State.FAILED
     entry.uncertain = entry.uncertain or (error.uncertain and not entry.erp_id)
     entry.needs_attention = final  # only failures that remain after automatic retries (R15)
@@ -832,9 +842,24 @@ def _finalize(token: str, jobs: list[SyncJob], states: dict[int, str], retry: di
             **release,
         )
     if groups.get("paused"):
-        fenced.filter(pk__in=groups["paused"]).update(state="paused", **release)
+        _pause(fenced.filter(pk__in=groups["paused"]), jobs[0].integration_id, release)
     if any(s in groups for s in ("done", "failed")):
         _wake_if_requeued(jobs, token)
+
+
+def _pause(jobs, integration_id: int, release: dict) -> None:
+    """Park jobs until a reconnect, unless one committed meanwhile (it resumed only the jobs paused then).
+
+    The integration's row lock orders this against a reconnect, which takes the same lock.
+    """
+    with transaction.atomic():
+        connection = (
+            Integration.objects.select_for_update().filter(pk=integration_id).values_list("connection", flat=True)
+        )
+        waiting = list(connection) == [Integration.Connection.NEEDS_RECONNECT]
+        jobs.update(state="paused" if waiting else "pending", next_attempt_at=timezone.now(), **release)
+    if not waiting:
+        _wake([integration_id])
 
 
 def _wake_if_requeued(jobs: list[SyncJob], token: str) -> None:
