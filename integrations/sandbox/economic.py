@@ -33,6 +33,10 @@ What it enforces
 Not enforced: balancing of finance vouchers, currencies' exchange rates, attachments, employees/projects,
 ``objectVersion`` concurrency, supplier payment matching against open invoices, roles (403).
 
+Web app (``/economic/app/secure/…``, no tokens, no fair use, no faults): the journal page with draft
+entries and an accountant's buttons (book a voucher or the journal, close/reopen a period), the booked voucher
+page, and this ERP's part of the sandbox home page; see the README.
+
 Control API (``/_sandbox/economic/<action>``): ``agreements`` (POST ``{"name"}`` → tokens), ``state`` and
 ``actions`` (POST ``{"agreement", "action": "book_journal" | "book_entries" | "close_period" |
 "reopen_period" | "revoke_grant" | "delete_entry", …}``).
