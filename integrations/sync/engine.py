@@ -82,7 +82,7 @@ class Work:
 def drain(integration_id: int, *, max_seconds: float = 200.0) -> int:
     """Process due jobs of one integration until none is due (or time is up); returns jobs processed."""
     deadline = time.monotonic() + max_seconds
-    turn_ends = time.monotonic() + settings.ROGER_SYNC.get("TURN_SECONDS", 2.0)
+    turn_ends = time.monotonic() + settings.ROGER_SYNC["TURN_SECONDS"]
     processed = 0
     connectors: dict[int, Connector] = {}  # one per drain: its caches (contacts, lock dates) span the batches
     while time.monotonic() < deadline:
