@@ -470,7 +470,9 @@ def _book(connector: Connector, integration: Integration, kind: EntryKind, works
             results = connector.book(kind, [w.entry.erp_id for w in chunk])
         except ConnectorError as exc:
             if exc.error.category == ErrorCategory.AUTHENTICATION:
-                auth.mark_needs_reconnect(integration.pk, exc.error.message)
+                auth.mark_needs_reconnect(
+                    integration.pk, exc.error.message, credentials=integration.credentials_encrypted
+                )
             results = [ItemResult(w.entry.erp_id, Outcome.FAILED, error=exc.error) for w in chunk]
         elapsed = int((time.monotonic() - started) * 1000)
         by_id = {r.ref: r for r in results}
