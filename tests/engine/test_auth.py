@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-import time
 from decimal import Decimal
 from urllib.parse import urlsplit
 
@@ -27,20 +26,13 @@ from integrations.selectors import attention_count
 from integrations.sync import auth, engine
 from integrations.sync.requests import request_bulk_resync
 from roger.models import Membership
+from tests.engine.helpers import needs_pg, run, wait_for, xero_bills
 
-needs_pg = pytest.mark.skipif(
-    connection.vendor != "postgresql",
-    reason="concurrent workers share the test database only on PostgreSQL (CI's database)",
-)
 TOKEN_PATH = "/identity/connect/token"
 CLIENT = ("roger-test", "roger-test-secret")  # the Xero app of the engine conftest's xero_settings
 
 
 # --- what the sandbox saw ----------------------------------------------------------------------------------------
-def bills(sandbox, tenant) -> list[dict]:
-    return [i for i in sandbox.state()["tenants"][tenant["tenant_id"]]["Invoices"] if i["Type"] == "ACCPAY"]
-
-
 def refreshes(sandbox, since: int = 0) -> list[dict]:
     """Calls of Xero's token endpoint with a refresh token (the log masks the token itself)."""
     return [
@@ -69,14 +61,6 @@ def sandbox_refresh(sandbox, refresh_token: str) -> requests.Response:
 
 
 # --- the workers ----------------------------------------------------------------------------------------------------
-def run(integration) -> None:
-    """One worker, woken until nothing is due (the tests' clock does not wait for backoff)."""
-    for _ in range(10):
-        SyncJob.objects.filter(integration=integration, state="pending").update(next_attempt_at=timezone.now())
-        if not engine.drain(integration.pk):
-            return
-
-
 def drain_concurrently(integration, workers: int) -> list[BaseException]:
     """``workers`` threads drain at the same moment, each on its own database connection; returns their errors."""
     start = threading.Barrier(workers)
@@ -100,15 +84,6 @@ def drain_concurrently(integration, workers: int) -> list[BaseException]:
     return errors
 
 
-def _wait_for(predicate, seconds: float = 15.0) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return False
-
-
 # --- fixtures ------------------------------------------------------------------------------------------------------
 @pytest.fixture
 def small_batches(xero_settings):
@@ -129,7 +104,7 @@ def warm(sandbox, tenant, integration, make_document, accountant_membership):
     first = make_document(invoice_number="WARM-1")
     request_bulk_resync(membership=accountant_membership, document_ids=[first.pk])
     run(integration)
-    assert len(bills(sandbox, tenant)) == 1
+    assert len(xero_bills(sandbox, tenant)) == 1
     return first
 
 
@@ -146,7 +121,7 @@ def expire_stored_token(integration: Integration) -> str:
 
 def assert_each_synced_once(sandbox, tenant, documents: list, *, payments: bool = False) -> None:
     """One bill in Xero per document (found by Roger's marker, the bill's Url), linked, logged as one success."""
-    urls = [bill["Url"] for bill in bills(sandbox, tenant)]
+    urls = [bill["Url"] for bill in xero_bills(sandbox, tenant)]
     for document in documents:
         assert sum(url.endswith(f"/d/{document.public_id}/") for url in urls) == 1
         entry = ErpEntry.objects.get(document=document, kind="bill")
@@ -176,7 +151,7 @@ def test_an_expired_token_is_refreshed_once_for_four_concurrent_workers(
     [refresh] = refreshes(sandbox, since)
     assert refresh["status"] == 200
     assert all(r["status"] == 200 for r in api_calls(sandbox, since)), "no call may go out with the expired token"
-    assert len(bills(sandbox, tenant)) == 25
+    assert len(xero_bills(sandbox, tenant)) == 25
     assert_each_synced_once(sandbox, tenant, docs)
     integration.refresh_from_db()
     stored = integration.get_credentials()
@@ -215,7 +190,7 @@ def test_an_access_token_refused_mid_run_is_refreshed_once_and_the_run_goes_on(
     workers = threading.Thread(target=lambda: outcome.setdefault("errors", drain_concurrently(integration, 4)))
     workers.start()
     try:
-        assert _wait_for(slow_create_in_flight), "the slow bill create never went out"
+        assert wait_for(slow_create_in_flight, every=0.05), "the slow bill create never went out"
         assert sandbox.xero_action(tenant["tenant_id"], "expire_access_token")["result"]["expired_tokens"] >= 1
     finally:
         workers.join(timeout=60)
@@ -284,7 +259,7 @@ def test_a_refresh_whose_commit_fails_is_repeated_with_the_stored_refresh_token(
     assert failed_try.outcome == "retrying" and failed_try.error_category == "temporary"
     assert "could not save" in failed_try.erp_message
     assert success.outcome == "success" and success.action == "create"
-    assert len(bills(sandbox, tenant)) == 1
+    assert len(xero_bills(sandbox, tenant)) == 1
     integration.refresh_from_db()
     stored = integration.get_credentials()["refresh_token"]
     assert integration.connection == "connected" and stored != original_refresh
@@ -305,7 +280,7 @@ def test_a_lost_refresh_answer_is_retried_with_the_same_refresh_token(
 
     lost, retried = refreshes(sandbox)
     assert lost["fault"] and retried["status"] == 200  # the old token, inside Xero's 30-minute grace period
-    assert len(bills(sandbox, tenant)) == 1
+    assert len(xero_bills(sandbox, tenant)) == 1
     assert list(SyncAttempt.objects.filter(document=document).order_by("id").values_list("outcome", flat=True)) == [
         "retrying",
         "success",
@@ -338,7 +313,7 @@ def test_a_revoked_grant_pauses_until_the_admin_reconnects_and_then_the_latest_d
     b = make_document(invoice_number="REV-B")
     request_bulk_resync(membership=accountant_membership, document_ids=[a.pk, b.pk])
     run(integration)
-    assert len(bills(sandbox, tenant)) == 2
+    assert len(xero_bills(sandbox, tenant)) == 2
 
     # The organisation's adviser disconnects Roger in Xero; then an accountant edits a bill in Roger.
     sandbox.xero_action(tenant["tenant_id"], "revoke_grant")
@@ -394,9 +369,9 @@ def test_a_revoked_grant_pauses_until_the_admin_reconnects_and_then_the_latest_d
 
     run(integration)
 
-    by_number = {bill["InvoiceNumber"]: bill for bill in bills(sandbox, tenant)}
+    by_number = {bill["InvoiceNumber"]: bill for bill in xero_bills(sandbox, tenant)}
     assert sorted(by_number) == ["REV-A", "REV-B", "REV-C"]
-    assert len(bills(sandbox, tenant)) == 3, "one bill per document"
+    assert len(xero_bills(sandbox, tenant)) == 3, "one bill per document"
     assert Decimal(str(by_number["REV-A"]["Total"])) == Decimal("1750.00"), "the latest amount, not the first edit"
     assert by_number["REV-B"]["LineItems"][0]["Description"].startswith("Toner, corrected")
     assert not SyncJob.objects.filter(integration=integration, state__in=SyncJob.OPEN_STATES).exists()
@@ -429,4 +404,4 @@ def test_a_refusal_seen_before_the_admin_reconnected_neither_undoes_the_reconnec
     assert not marked and integration.connection == "connected"
     assert SyncJob.objects.get(document=document, state__in=SyncJob.OPEN_STATES).state == "pending"
     run(integration)
-    assert [bill["InvoiceNumber"] for bill in bills(sandbox, tenant)] == ["RACE-1"]
+    assert [bill["InvoiceNumber"] for bill in xero_bills(sandbox, tenant)] == ["RACE-1"]

@@ -9,16 +9,11 @@ check here is on what the ERP saw, not on the test's own timing.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import signal
-import subprocess
-import sys
 import time
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from documents import services
@@ -27,6 +22,7 @@ from integrations.models import ErpEntry, SyncAttempt, SyncJob
 from integrations.sync import engine
 from integrations.sync.requests import bulk_progress, request_bulk_resync
 from tests.engine.conftest import make_integration
+from tests.engine.helpers import needs_pg, start_qcluster, stop_qcluster, wait_for, worker_env, xero_bills
 from tests.factories import (
     CategoryFactory,
     CompanyFactory,
@@ -34,12 +30,6 @@ from tests.factories import (
     MembershipFactory,
     VatCodeFactory,
     VendorFactory,
-)
-
-ROOT = Path(__file__).resolve().parents[2]
-needs_pg = pytest.mark.skipif(
-    connection.vendor != "postgresql",
-    reason="worker processes share the test database only on PostgreSQL (CI's database)",
 )
 
 XERO_PUBLISHED = {"minute_limit": 60, "day_limit": 5000, "concurrent_limit": 5, "app_minute_limit": 10000}
@@ -77,10 +67,6 @@ def most_in_flight(calls: list[dict]) -> int:
     return peak
 
 
-def bills(sandbox, tenant) -> list[dict]:
-    return [i for i in sandbox.state()["tenants"][tenant["tenant_id"]]["Invoices"] if i["Type"] == "ACCPAY"]
-
-
 def make_documents(company, master, n: int, *, paid_every: int = 2, prefix: str = "RL") -> list[int]:
     """``n`` approved documents, every ``paid_every``-th one paid (bulk insert: scene setting, not behaviour)."""
     docs = [
@@ -109,53 +95,15 @@ def make_documents(company, master, n: int, *, paid_every: int = 2, prefix: str 
     )
 
 
-def worker_env(sandbox, *, scale: float, workers: int, batch: int) -> dict[str, str]:
+def limited_worker_env(sandbox, *, scale: float, workers: int, batch: int) -> dict[str, str]:
     """A qcluster with Roger's real Xero budget, on the sandbox's clock."""
-    db = connection.settings_dict
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST") and k != "ROGER_RATE_LIMITS_OFF"}
-    env.update(
-        DATABASE_URL=f"postgres://{db['USER'] or 'postgres'}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
-        XERO_API_URL=f"{sandbox.url}/xero",
-        XERO_IDENTITY_URL=f"{sandbox.url}/xero/identity",
-        XERO_LOGIN_URL=f"{sandbox.url}/xero/login",
-        XERO_GO_URL=f"{sandbox.url}/xero/go",
-        XERO_CLIENT_ID="roger-test",
-        XERO_CLIENT_SECRET="roger-test-secret",
+    return worker_env(
+        sandbox,
+        ROGER_RATE_LIMITS_OFF="False",
         ROGER_RATE_TIME_SCALE=str(scale),
         ROGER_SYNC_BATCH_SIZE=str(batch),
         Q_WORKERS=str(workers),
-        Q_POLL="0.1",
-        LOG_LEVEL="WARNING",
     )
-    return env
-
-
-def start_cluster(env) -> subprocess.Popen:
-    return subprocess.Popen(
-        [sys.executable, "manage.py", "qcluster"],
-        cwd=ROOT,
-        env=env,
-        start_new_session=True,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-
-
-def stop_cluster(process: subprocess.Popen) -> None:
-    try:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=10)
-    except ProcessLookupError:
-        pass
-
-
-def wait_for(predicate, seconds: float) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.2)
-    return False
 
 
 def drain_until_settled(integration, seconds: float = 20.0) -> None:
@@ -184,21 +132,21 @@ def test_500_jobs_over_4_worker_processes_stay_within_xeros_limits(sandbox, tena
     limited.ROGER_SYNC = {**limited.ROGER_SYNC, "BATCH_SIZE": batch}
     limited.Q_CLUSTER = {**limited.Q_CLUSTER, "workers": 4}  # a bulk fans out to every worker
     ids = make_documents(integration.company, master, 500)
-    cluster = start_cluster(worker_env(sandbox, scale=scale, workers=4, batch=batch))
+    cluster = start_qcluster(limited_worker_env(sandbox, scale=scale, workers=4, batch=batch))
     try:
         bulk = request_bulk_resync(
             membership=MembershipFactory(company=integration.company, role="accountant"), document_ids=ids
         )
         assert wait_for(lambda: bulk_progress(bulk).finished, 90), bulk_progress(bulk)
     finally:
-        stop_cluster(cluster)
+        stop_qcluster(cluster, signal.SIGKILL)
 
     calls = api_calls(sandbox, tenant)
     assert len(calls) > 3 * 60, "the run must span several Xero minutes for the check to mean anything"
     assert busiest_window(calls, 60 / scale) <= 60
     assert most_in_flight(calls) <= 5
     assert [c for c in calls if c["status"] == 429] == []
-    made = bills(sandbox, tenant)
+    made = xero_bills(sandbox, tenant)
     assert len(made) == 500 and len({b["Url"] for b in made}) == 500  # exactly one bill per document
     assert len(sandbox.state()["tenants"][tenant["tenant_id"]]["Payments"]) == 250
     assert ErpEntry.objects.filter(integration=integration, state="synced").count() == 750
@@ -223,7 +171,7 @@ def test_a_429_stops_all_calls_to_the_tenant_until_retry_after_then_the_job_succ
     after = [c for c in calls if c["started_at"] > refused["started_at"]]
     assert after, "nothing was sent after the 429"
     assert min(c["started_at"] for c in after) >= refused["ended_at"] + 2.0
-    assert len(bills(sandbox, tenant)) == 3
+    assert len(xero_bills(sandbox, tenant)) == 3
     assert ErpEntry.objects.filter(integration=integration, kind="bill", state="synced").count() == 3
     assert not ErpEntry.objects.filter(integration=integration, needs_attention=True).exists()
     assert not SyncAttempt.objects.filter(integration=integration, outcome="failed").exists()
@@ -253,7 +201,7 @@ def test_a_used_up_day_parks_the_jobs_without_failing_documents_and_they_sync_af
     calls = api_calls(sandbox, tenant)
     assert len(calls) == per_day and all(c["status"] == 200 for c in calls)
     parked = SyncJob.objects.filter(integration=integration, state="pending")
-    assert parked.count() >= 1 and len(bills(sandbox, tenant)) == 6 - parked.count() >= 1
+    assert parked.count() >= 1 and len(xero_bills(sandbox, tenant)) == 6 - parked.count() >= 1
     day_ends = dt.datetime.fromtimestamp(calls[0]["started_at"] + day, tz=dt.UTC)
     assert all(job.next_attempt_at >= day_ends and job.attempts == 0 for job in parked)
     waiting = SyncAttempt.objects.filter(document_id__in=[j.document_id for j in parked])
@@ -266,7 +214,7 @@ def test_a_used_up_day_parks_the_jobs_without_failing_documents_and_they_sync_af
         assert engine.drain(integration.pk) == 0
         time.sleep(0.5)
     drain_until_settled(integration)
-    assert len(bills(sandbox, tenant)) == 6
+    assert len(xero_bills(sandbox, tenant)) == 6
     assert not SyncAttempt.objects.filter(integration=integration, outcome="failed").exists()
     assert [c for c in api_calls(sandbox, tenant) if c["status"] == 429] == []
 
@@ -303,8 +251,8 @@ def test_a_blocked_tenant_does_not_hold_up_another_tenants_sync(sandbox, tenant,
     request_bulk_resync(membership=MembershipFactory(company=other.company, role="accountant"), document_ids=[doc_b])
     engine.drain(other.pk)
     assert time.monotonic() - started < 5
-    assert len(bills(sandbox, other_tenant)) == 1
-    assert bills(sandbox, tenant) == []
+    assert len(xero_bills(sandbox, other_tenant)) == 1
+    assert xero_bills(sandbox, tenant) == []
     assert not ErpEntry.objects.filter(needs_attention=True).exists()
 
 
@@ -322,7 +270,7 @@ def test_a_tenant_busy_with_a_rate_limited_bulk_does_not_hold_up_another_tenant(
     other, other_tenant, other_master = _second_company(sandbox)
     [doc_b] = make_documents(other.company, other_master, 1, paid_every=0, prefix="B")
     Document.objects.filter(pk=doc_b).update(status="awaiting_approval")
-    cluster = start_cluster(worker_env(sandbox, scale=scale, workers=2, batch=batch))
+    cluster = start_qcluster(limited_worker_env(sandbox, scale=scale, workers=2, batch=batch))
     try:
         request_bulk_resync(
             membership=MembershipFactory(company=integration.company, role="accountant"), document_ids=ids
@@ -332,7 +280,7 @@ def test_a_tenant_busy_with_a_rate_limited_bulk_does_not_hold_up_another_tenant(
         services.document_approve(document=Document.objects.get(pk=doc_b), actor=None)
         assert wait_for(lambda: ErpEntry.objects.filter(document_id=doc_b, state="synced").exists(), 60)
     finally:
-        stop_cluster(cluster)
+        stop_qcluster(cluster, signal.SIGKILL)
     [b_bill] = [c for c in api_calls(sandbox, other_tenant) if c["method"] == "PUT" and c["path"].endswith("/Invoices")]
     a_calls = api_calls(sandbox, tenant)
     assert max(c["started_at"] for c in a_calls) > b_bill["ended_at"], "A's bulk was over before B synced"

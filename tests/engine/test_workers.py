@@ -3,13 +3,9 @@ Xero and e-conomic), the CLI, and the query counts of claim and finalize."""
 
 from __future__ import annotations
 
-import os
 import signal
-import subprocess
-import sys
 import threading
 import time
-from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -21,83 +17,36 @@ from integrations.models import ErpEntry, SyncAttempt, SyncJob
 from integrations.sync import engine
 from integrations.sync.requests import request_bulk_resync, request_resync
 from tests.engine.helpers import membership as _membership
-from tests.engine.helpers import run
-
-ROOT = Path(__file__).resolve().parents[2]
-needs_pg = pytest.mark.skipif(
-    connection.vendor != "postgresql",
-    reason="worker processes share the test database only on PostgreSQL (CI's database)",
+from tests.engine.helpers import (
+    needs_pg,
+    run,
+    start_qcluster,
+    stop_qcluster,
+    wait_for,
+    worker_env,
+    xero_bills,
 )
 
 
-def bills(sandbox, tenant) -> list[dict]:
-    return [i for i in sandbox.state()["tenants"][tenant["tenant_id"]]["Invoices"] if i["Type"] == "ACCPAY"]
-
-
 def _worker_env(sandbox, erp=None, **extra) -> dict[str, str]:
-    db = connection.settings_dict
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST")}
-    env.update(
-        DATABASE_URL=f"postgres://{db['USER'] or 'postgres'}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
-        XERO_API_URL=f"{sandbox.url}/xero",
-        XERO_IDENTITY_URL=f"{sandbox.url}/xero/identity",
-        XERO_LOGIN_URL=f"{sandbox.url}/xero/login",
-        XERO_GO_URL=f"{sandbox.url}/xero/go",
-        XERO_CLIENT_ID="roger-test",
-        XERO_CLIENT_SECRET="roger-test-secret",
-        ROGER_RATE_LIMITS_OFF="True",
-        Q_WORKERS="1",
-        Q_POLL="0.1",
-        **extra,
-    )
+    env = worker_env(sandbox, ROGER_RATE_LIMITS_OFF="True", **extra)
     env.update(erp.worker_env() if erp is not None else {})
     return env
-
-
-def _start_worker(env) -> subprocess.Popen:
-    return subprocess.Popen(
-        [sys.executable, "manage.py", "qcluster"],
-        cwd=ROOT,
-        env=env,
-        start_new_session=True,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-
-
-def _stop(process: subprocess.Popen, sig=signal.SIGTERM) -> None:
-    try:
-        os.killpg(process.pid, sig)
-        process.wait(timeout=5)
-    except ProcessLookupError:
-        return
-    except subprocess.TimeoutExpired:  # a graceful stop may wait for the broker; the test is over anyway
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=10)
-
-
-def _wait_for(predicate, seconds: float = 30.0) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.2)
-    return False
 
 
 @needs_pg
 @pytest.mark.django_db(transaction=True)
 def test_approval_reaches_the_erp_through_a_real_qcluster_worker(sandbox, erp, make_document):
-    worker = _start_worker(_worker_env(sandbox, erp))
+    worker = start_qcluster(_worker_env(sandbox, erp))
     try:
         document = make_document(status="awaiting_approval", invoice_number="QC-1")
         started = time.monotonic()
         services.document_approve(document=document, actor=None)
-        assert _wait_for(lambda: ErpEntry.objects.filter(document=document, kind="bill", state="synced").exists())
+        assert wait_for(lambda: ErpEntry.objects.filter(document=document, kind="bill", state="synced").exists())
         assert time.monotonic() - started < 10
         assert [b.invoice_number for b in erp.bills()] == ["QC-1"]
     finally:
-        _stop(worker)
+        stop_qcluster(worker)
 
 
 @needs_pg
@@ -105,15 +54,15 @@ def test_approval_reaches_the_erp_through_a_real_qcluster_worker(sandbox, erp, m
 def test_kill_9_of_the_worker_mid_call_then_the_sweeper_leaves_exactly_one_bill(sandbox, erp, make_document):
     integration = erp.integration
     erp.fault_on_bill_create("latency", latency_ms=3000, count=1)
-    worker = _start_worker(_worker_env(sandbox, erp, ROGER_SYNC_LEASE_SECONDS="2"))
+    worker = start_qcluster(_worker_env(sandbox, erp, ROGER_SYNC_LEASE_SECONDS="2"))
     try:
         document = make_document()
         request_resync(membership=_membership(document), document=document, integration=integration, kind="bill")
-        assert _wait_for(erp.bill_create_sent, 20), "the worker never sent the create"
-        _stop(worker, signal.SIGKILL)  # mid-call: the sandbox still commits the bill after its latency
+        assert wait_for(erp.bill_create_sent, 20), "the worker never sent the create"
+        stop_qcluster(worker, signal.SIGKILL)  # mid-call: the sandbox still commits the bill after its latency
     finally:
-        _stop(worker, signal.SIGKILL)
-    assert _wait_for(lambda: len(erp.bills()) == 1, 20), "the ERP never committed the create"
+        stop_qcluster(worker, signal.SIGKILL)
+    assert wait_for(lambda: len(erp.bills()) == 1, 20), "the ERP never committed the create"
     time.sleep(2.5)  # the dead worker's lease (2 s) has expired
     assert SyncJob.objects.get(document=document, state__in=SyncJob.OPEN_STATES).state == "running"
     assert engine.sweep() == [integration.pk]
@@ -211,7 +160,7 @@ def test_the_resync_command_queues_waits_and_summarises(
     call_command("resync", "--company", company.slug, "--dry-run", "--all")
     out = capsys.readouterr().out
     assert out.count(" create ") == 3 and "Plan: 3 create" in out
-    assert bills(sandbox, tenant) == []
+    assert xero_bills(sandbox, tenant) == []
 
     def worker_loop():
         time.sleep(0.5)
@@ -226,7 +175,7 @@ def test_the_resync_command_queues_waits_and_summarises(
     worker.join()
     out = capsys.readouterr().out
     assert "3/3" in out and any(line.split() == ["created", "3"] for line in out.splitlines())
-    assert len(bills(sandbox, tenant)) == 3
+    assert len(xero_bills(sandbox, tenant)) == 3
     with pytest.raises(CommandError, match="Not document ids"):
         call_command("resync", "--company", company.slug, "--ids", "1,x")
     with pytest.raises(CommandError, match="No company"):
