@@ -661,6 +661,23 @@ def _attempt(integration: Integration, work: Work, now, retry: float | None, *, 
         )
     shown = error or blocked_error or (result.error if result else None)
     sent = dict(result.sent) if result and result.sent else _describe(work.data)
+    return _log_record(
+        integration,
+        work,
+        state,
+        shown,
+        action=action,
+        outcome=outcome,
+        duration_ms=work.duration_ms,
+        request_data=_jsonable(sent),
+        changes={k: list(v) for k, v in work.changes.items()},
+        hint=_hint(shown, adopted=work.adopted)[:500],
+        retry_at=(now + timedelta(seconds=retry)) if retry is not None and not final else None,
+    )
+
+
+def _log_record(integration: Integration, work: Work, state, shown: ErpError | None, **fields) -> SyncAttempt:
+    """One integration log record of ``work``: who and what triggered it, where the entry is, what went wrong."""
     return SyncAttempt(
         company_id=integration.company_id,
         document=work.document,
@@ -671,19 +688,13 @@ def _attempt(integration: Integration, work: Work, now, retry: float | None, *, 
         event=work.job.event,
         triggered_by_id=work.job.requested_by_id,
         bulk_id=work.job.bulk_id,
-        action=action,
-        outcome=outcome,
-        duration_ms=work.duration_ms,
-        request_data=_jsonable(sent),
-        changes={k: list(v) for k, v in work.changes.items()},
         erp_id=(state.erp_id if state else work.entry.erp_id),
         erp_number=(state.number if state else work.entry.erp_number)[:100],
         erp_url=(state.url if state else work.entry.erp_url)[:500],
         error_category=shown.category.value if shown else "",
         error_field=(shown.field or "")[:50] if shown else "",
         erp_message=shown.message if shown else "",
-        hint=_hint(shown, adopted=work.adopted)[:500],
-        retry_at=(now + timedelta(seconds=retry)) if retry is not None and not final else None,
+        **fields,
     )
 
 
@@ -699,26 +710,15 @@ def _booking_attempt(integration: Integration, work: Work, now, retry: float | N
         outcome = SyncAttempt.Outcome.BLOCKED
     else:
         outcome = SyncAttempt.Outcome.FAILED if final else SyncAttempt.Outcome.RETRYING
-    return SyncAttempt(
-        company_id=integration.company_id,
-        document=work.document,
-        integration=integration,
-        entry_kind=work.kind.value,
-        document_version=work.document.version,
-        trigger=work.job.trigger,
-        event=work.job.event,
-        triggered_by_id=work.job.requested_by_id,
-        bulk_id=work.job.bulk_id,
+    return _log_record(
+        integration,
+        work,
+        state,
+        error,
         action=SyncAttempt.Action.BOOK,
         outcome=outcome,
         duration_ms=work.booking_ms,
         request_data=_jsonable(dict(booking.sent) if booking.sent else {"book": work.entry.erp_id}),
-        erp_id=(state.erp_id if state else work.entry.erp_id),
-        erp_number=(state.number if state else work.entry.erp_number)[:100],
-        erp_url=(state.url if state else work.entry.erp_url)[:500],
-        error_category=error.category.value if error else "",
-        error_field=(error.field or "")[:50] if error else "",
-        erp_message=error.message if error else "",
         hint=_hint(error, adopted=False)[:500] if error else "",
         retry_at=(now + timedelta(seconds=retry)) if retry is not None and not final else None,
     )
