@@ -227,9 +227,11 @@ class SyncJob(models.Model):
 
 
 def new_attempt_reference() -> str:
-    # Short, unambiguous (no 0/O/1/I) and quotable over the phone to support.
+    # Unambiguous (no 0/O/1/I) and quotable over the phone to support.  Ten characters (32^10 ≈ 10^15): the log
+    # grows without end and a collision would fail a whole batch's insert; with seven, one insert in ~3,000
+    # would collide once the log held 10 million records.
     alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
-    return "SA-" + "".join(secrets.choice(alphabet) for _ in range(7))
+    return "SA-" + "".join(secrets.choice(alphabet) for _ in range(10))
 
 
 class SyncAttemptQuerySet(models.QuerySet):
@@ -259,7 +261,7 @@ class SyncAttempt(models.Model):
         BLOCKED = "blocked", "Blocked"
         UNKNOWN = "unknown", "Outcome unknown"
 
-    reference = models.CharField(max_length=12, unique=True, default=new_attempt_reference, editable=False)
+    reference = models.CharField(max_length=16, unique=True, default=new_attempt_reference, editable=False)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     # PROTECT: the log outlives nothing it describes; a document with history cannot silently vanish.
     company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="+")

@@ -88,7 +88,8 @@ def attempt(company, integration):
 
 
 def test_it_gives_each_log_record_a_short_quotable_reference(attempt):
-    assert attempt.reference.startswith("SA-") and len(attempt.reference) == 10
+    assert attempt.reference.startswith("SA-") and len(attempt.reference) == 13
+    assert not set(attempt.reference[3:]) & set("01OI")  # nothing to misread over the phone
 
 
 def test_it_refuses_to_change_a_log_record_through_the_orm(attempt):
