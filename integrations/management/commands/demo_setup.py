@@ -25,6 +25,9 @@ TRACKING = {
     "Development": "Engineering",
     "Operations": "Marketing",
 }
+# Left out of the Xero mappings on purpose, so Requires attention has a real case to show: its documents fail
+# with a setup error naming the category; an admin maps it in Integrations settings, then "Re-sync these".
+XERO_UNMAPPED_CATEGORY = "Travel"
 # e-conomic (the sandbox's chart of accounts): what an accountant would pick from its catalogues.
 ECONOMIC_ACCOUNTS = {"Hosting & software": "2210", "Rent": "2800", "Electricity & heating": "2800"}
 ECONOMIC_DEFAULT_ACCOUNT = "2200"  # Office supplies
@@ -96,7 +99,10 @@ class Command(BaseCommand):
                 "token_expires_at": expires.isoformat(),
             },
             mappings={
-                "accounts": {str(c.pk): c.account_code for c in Category.objects.filter(company=company)},
+                "accounts": {
+                    str(c.pk): c.account_code
+                    for c in Category.objects.filter(company=company).exclude(name=XERO_UNMAPPED_CATEGORY)
+                },
                 "tax_types": {
                     str(v.pk): TAX_TYPES.get(v.code, "NONE") for v in VatCode.objects.filter(company=company)
                 },
