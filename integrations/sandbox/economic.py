@@ -1975,7 +1975,9 @@ def _page(status: int, title: str, body: str) -> Response:
         status,
         f"<!doctype html><html><head><meta charset='utf-8'><title>{esc(title)} — e-conomic sandbox</title>"
         "<style>tr.requested{background:#fff3b0}</style></head>"
-        f"<body><p><a href='/'>ERP sandbox</a> · e-conomic sandbox</p><h1>{esc(title)}</h1>{body}</body></html>",
+        f"<body><p><a href='/'>ERP sandbox</a> · e-conomic sandbox</p><h1>{esc(title)}</h1>{body}"
+        # A journal holds hundreds of entries: open at the one Roger's link asked for.
+        "<script>document.getElementById('requested')?.scrollIntoView({block: 'center'})</script></body></html>",
     )
 
 
