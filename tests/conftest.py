@@ -12,6 +12,17 @@ from tests.factories import CompanyFactory, MembershipFactory, UserFactory
 pytest_plugins = ["tests.fixtures_sandbox"] if (Path(__file__).parent / "fixtures_sandbox.py").exists() else []
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Each test starts with an empty cache: cached ERP catalogues are keyed by integration id, and ids repeat
+    across tests on SQLite."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def company():
     return CompanyFactory(name="Nordlys ApS", slug="nordlys-test")
