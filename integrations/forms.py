@@ -102,6 +102,8 @@ class MappingForm(forms.Form):
     """
 
     def __init__(self, *args, company: Company, integration: Integration, catalogues: Catalogues, **kwargs):
+        # The settings page holds one editor per integration: ids must differ for the labels to point right.
+        kwargs.setdefault("auto_id", f"id_{integration.pk}_%s")
         super().__init__(*args, **kwargs)
         mappings = integration.mappings or {}
         self.sections: list[tuple[str, str, list[str]]] = []

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -134,6 +135,18 @@ def test_it_edits_the_mappings_from_the_erps_catalogues(admin_client_, xero, mas
         "bank_account": "090",
     }
     assert admin_client_.get(url).content.decode().count("<html") == 1  # the full-page variant
+
+
+def test_two_mapping_editors_on_the_settings_page_have_distinct_ids(admin_client_, xero, economic, master, connector):
+    """Both editors sit on one page: a label must point at its own integration's select."""
+    ids = []
+    for integration in (xero, economic):
+        html = admin_client_.get(
+            reverse("integrations:mappings", args=[integration.pk]), headers={"HX-Request": "true"}
+        ).content.decode()
+        ids.append(set(re.findall(r'id="(id_[^"]+)"', html)))
+        assert f'for="id_{integration.pk}_accounts-{master["category"].pk}"' in html
+    assert ids[0] and ids[1] and not ids[0] & ids[1]
 
 
 def test_it_explains_when_the_erp_cannot_list_its_catalogues(admin_client_, xero, connector):
