@@ -72,6 +72,7 @@ class Work:
     duration_ms: int = 0
     booking: ItemResult | None = None  # "book after sync": the ERP's answer to booking this entry
     booking_ms: int = 0
+    after_payment: EntryState | None = None  # a bill read again after its payment was written
 
     @property
     def ref(self) -> str:
@@ -258,6 +259,7 @@ def run_batch(integration_id: int, token: str, jobs: list[SyncJob], *, connector
                     integration.pk, exc.error.message, credentials=integration.credentials_encrypted
                 )
                 break
+    _refresh_paid_bills(connector, works, entries)
     _record(integration, token, jobs, works, outcome, started)
 
 
@@ -325,6 +327,42 @@ def _attach_bill_ids(batch: list[Work], works: list[Work], entries: dict[tuple[i
         work.bill_erp_id = bill_id  # type: ignore[attr-defined]
         ready.append(work)
     return ready
+
+
+def _refresh_paid_bills(connector: Connector, works: list[Work], entries: dict[tuple[int, str], ErpEntry]) -> None:
+    """A payment can lock its bill in the ERP (Xero: a bill with a payment allocated can no longer be edited).
+    Read those bills once more, so the bill's card says what the ERP says now — paid, booked — not what it said
+    before Roger paid it.  Informational: a failed read changes nothing and fails nothing."""
+    bill_works = {w.document.pk: w for w in works if w.kind == EntryKind.BILL}
+    paid = [
+        w.document.pk
+        for w in works
+        if w.kind == EntryKind.PAYMENT and w.result is not None and w.result.outcome in (Outcome.CREATED, Outcome.UPDATED)
+    ]
+    targets = []
+    for document_id in paid:
+        bill_work = bill_works.get(document_id)
+        entry = bill_work.entry if bill_work else entries.get((document_id, EntryKind.BILL.value))
+        if entry is not None and entry.erp_id:
+            targets.append((bill_work, entry))
+    stored: list[ErpEntry] = []
+    for chunk in chunks(targets, connector.max_batch):
+        try:
+            states = connector.read(EntryKind.BILL, [entry.erp_id for _, entry in chunk])
+        except ConnectorError as exc:
+            log.warning("could not re-read %s bills after their payments: %s", len(chunk), exc.error.message)
+            continue
+        for bill_work, entry in chunk:
+            state = states.get(entry.erp_id)
+            if state is None or not state.exists:
+                continue
+            if bill_work is not None:
+                bill_work.after_payment = state  # saved with the batch's other entry changes
+            else:
+                _apply_state(entry, state)
+                stored.append(entry)
+    if stored:
+        ErpEntry.objects.bulk_update(stored, ["erp_status", "booked", "booked_reason"])
 
 
 # --- plan, reconcile, write ------------------------------------------------------------------------------------
@@ -755,7 +793,7 @@ def _update_entry(work: Work, now, *, final: bool) -> None:
     entry = work.entry
     error = _final_error(work) or _booking_error(work)
     result = work.result
-    state = (work.booking.state if work.booking else None) or _current_state(work)
+    state = (work.booking.state if work.booking else None) or work.after_payment or _current_state(work)
     if state is not None:
         _apply_state(entry, state)
     if error is None:

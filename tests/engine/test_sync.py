@@ -93,6 +93,27 @@ def test_a_paid_document_gets_a_bill_and_a_payment(erp, make_document):
     assert bill.status == erp.paid_status and payment.amount == Decimal("1250.00")
     kinds = set(ErpEntry.objects.filter(document=document, state="synced").values_list("kind", flat=True))
     assert kinds == {"bill", "payment"}
+    # The bill's card says what the ERP says after the payment (Xero: PAID, so booked), not what it said before.
+    entry = ErpEntry.objects.get(document=document, kind="bill")
+    assert (entry.erp_status, entry.booked) == (erp.paid_status, erp.kind == "xero")
+
+
+def test_paying_a_synced_bill_refreshes_the_bills_state_in_roger(erp, make_document):
+    document = make_document(invoice_number="PAY-2")
+    resync_bill(erp, document)
+    run(erp.integration)
+    assert ErpEntry.objects.get(document=document, kind="bill").erp_status == erp.created_status
+    services.payment_register(document=document, actor=None, amount=Decimal("1250.00"), paid_on=dt.date(2026, 10, 20))
+    SyncJob.objects.filter(document=document).delete()  # only the payment is re-synced: its bill is not in the run
+    document.refresh_from_db()
+    request_resync(membership=membership(document), document=document, integration=erp.integration, kind="payment")
+    run(erp.integration)
+    [bill] = erp.bills()
+    entry = ErpEntry.objects.get(document=document, kind="bill")
+    assert bill.status == erp.paid_status and entry.erp_status == erp.paid_status
+    assert entry.booked == (erp.kind == "xero") and entry.state == "synced" and not entry.needs_attention
+    if erp.kind == "xero":
+        assert "paid" in entry.booked_reason.lower()
 
 
 def test_a_booked_bill_is_never_updated_and_the_attempt_is_blocked(erp, make_document):
