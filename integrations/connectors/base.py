@@ -265,6 +265,10 @@ class Connector(abc.ABC):
     def update(self, kind: EntryKind, items: Sequence[WriteItem]) -> list[ItemResult]:
         """Bring existing entries in line; a booked entry is returned BLOCKED and never written."""
 
+    # Whether writing a payment can change its bill in the ERP (Xero: a bill with a payment allocated is PAID and
+    # can no longer be edited), so the engine reads those bills again after their payments are written.
+    payments_change_bills: bool = True
+
     # --- optional: book entries Roger created (e-conomic's "book after sync") ----------------------------
     supports_booking: bool = False
 

@@ -222,6 +222,7 @@ class EconomicConnector(Connector):
     kind = "economic"
     max_batch = 50
     supports_booking = True
+    payments_change_bills = False  # a supplier payment is an entry of its own; the invoice entry is untouched
 
     def __init__(
         self,

@@ -333,6 +333,8 @@ def _refresh_paid_bills(connector: Connector, works: list[Work], entries: dict[t
     """A payment can lock its bill in the ERP (Xero: a bill with a payment allocated can no longer be edited).
     Read those bills once more, so the bill's card says what the ERP says now — paid, booked — not what it said
     before Roger paid it.  Informational: a failed read changes nothing and fails nothing."""
+    if not connector.payments_change_bills:
+        return
     bill_works = {w.document.pk: w for w in works if w.kind == EntryKind.BILL}
     paid = [
         w.document.pk
