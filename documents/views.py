@@ -9,6 +9,8 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.dateparse import parse_date
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
@@ -40,6 +42,18 @@ def _int_or_none(value: str | None) -> int | None:
         return None
 
 
+def _vendor_options(company, selected: str) -> str:
+    """The vendor filter's <option>s, built in one pass: a company has hundreds of vendors, and a template loop
+    over them was a fifth of the list's server time."""
+    rows = Vendor.objects.filter(company=company).order_by("name").values_list("pk", "name")
+    return format_html_join(
+        "", '<option value="{}"{}>{}</option>', ((pk, SELECTED if str(pk) == selected else "", name) for pk, name in rows)
+    )
+
+
+SELECTED = mark_safe(" selected")
+
+
 @require_GET
 @login_required
 @vary_on_headers("HX-Request")
@@ -69,6 +83,7 @@ def document_list(request: HtmxHttpRequest) -> HttpResponse:
             qs = extra_filter.apply(qs, company, params[extra_filter.key])
     page = Paginator(qs, PAGE_SIZE, allow_empty_first_page=True).get_page(params.get("page"))
     documents = list(page.object_list)
+    table_only = bool(request.htmx and not request.htmx.boosted)  # an htmx refresh of the table alone
     for decorate in registry.row_decorators:
         decorate(company, documents)
     context = {
@@ -78,7 +93,7 @@ def document_list(request: HtmxHttpRequest) -> HttpResponse:
         "tab": tab,
         "params": params,
         "query_without_page": _query_without(params, "page"),
-        "vendors": Vendor.objects.filter(company=company).only("id", "name"),
+        "vendor_options": "" if table_only else _vendor_options(company, params.get("vendor", "")),
         "statuses": Document.Status.choices,
         "extra_filters": [(f, params.get(f.key, "")) for f in registry.list_filters],
         "toolbar_templates": registry.list_toolbar_templates,
@@ -91,9 +106,7 @@ def document_list(request: HtmxHttpRequest) -> HttpResponse:
         "can_edit": membership.can_edit,
         "sort_choices": SORT_CHOICES,
     }
-    template = "documents/document_list.html"
-    if request.htmx and not request.htmx.boosted:
-        template += "#document-table"
+    template = "documents/document_list.html" + ("#document-table" if table_only else "")
     return render(request, template, context)
 
 

@@ -6,6 +6,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from integrations.models import ErpEntry
+from tests.factories import VendorFactory
 from tests.ui.conftest import HTMX, bulk_documents, entry, open_job
 
 pytestmark = pytest.mark.django_db
@@ -95,6 +96,16 @@ def test_viewers_see_no_selection_or_resync_controls(viewer_client, make_documen
     make_document()
     html = viewer_client.get(URL).content.decode()
     assert 'name="document_ids"' not in html and "bulk-resync" not in html and 'id="select-all"' not in html
+
+
+def test_the_vendor_filter_lists_the_companys_vendors_and_keeps_the_choice(accountant_client, company, other_company):
+    chosen = VendorFactory(company=company, name="Bølger & <Søn> A/S")
+    VendorFactory(company=company, name="Atlas Travel Ltd")
+    VendorFactory(company=other_company, name="Foreign Vendor")
+    html = accountant_client.get(URL, {"vendor": str(chosen.pk)}).content.decode()
+    assert f'<option value="{chosen.pk}" selected>Bølger &amp; &lt;Søn&gt; A/S</option>' in html
+    assert "Atlas Travel Ltd</option>" in html and "Foreign Vendor" not in html
+    assert html.index("Atlas Travel Ltd") < html.index("Bølger")  # by name
 
 
 def test_it_paginates_keeping_the_filters(accountant_client, company, master, xero):
