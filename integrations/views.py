@@ -246,13 +246,22 @@ def bulk_resync(request: HtmxHttpRequest) -> HttpResponse:
     # Another company's document is a 404 like everywhere else (its existence is not revealed).
     if selectors.foreign_document_ids(company=membership.company, raw_ids=raw_ids):
         raise Http404("No document matches the given query.")
+    return _queue_bulk(request, membership, raw_ids, integration_id, refused_url=reverse("documents:list"))
+
+
+def _queue_bulk(
+    request: HtmxHttpRequest, membership, document_ids, integration_id, *, refused_url: str, queued_message: str = ""
+) -> HttpResponse:
+    """Queue a bulk re-sync; answer with its progress panel (htmx) or its page, or say why it was refused."""
     try:
-        bulk = request_bulk_resync(membership=membership, document_ids=raw_ids, integration_id=integration_id)
+        bulk = request_bulk_resync(membership=membership, document_ids=document_ids, integration_id=integration_id)
     except ResyncRefused as refused:
         messages.error(request, _refusal(refused))
         if not request.htmx:
-            return redirect("documents:list")
+            return redirect(refused_url)
         return render(request, "integrations/bulk_progress.html#bulk-error", {"error": _refusal(refused)})
+    if queued_message:
+        messages.success(request, queued_message)
     if not request.htmx:
         return redirect("integrations:bulk_status", pk=bulk.pk)
     response = render(
@@ -289,21 +298,14 @@ def attention_resync(request: HtmxHttpRequest) -> HttpResponse:
         category=request.POST.get("category", ""),
         message=request.POST.get("message", ""),
     )
-    try:
-        bulk = request_bulk_resync(membership=membership, document_ids=ids, integration_id=integration.pk)
-    except ResyncRefused as refused:
-        messages.error(request, _refusal(refused))
-        if request.htmx:
-            return render(request, "integrations/bulk_progress.html#bulk-error", {"error": _refusal(refused)})
-        return redirect(reverse("documents:list") + "?tab=attention")
-    messages.success(request, f"Re-sync of {len(ids)} document{'s' if len(ids) != 1 else ''} queued.")
-    if not request.htmx:
-        return redirect("integrations:bulk_status", pk=bulk.pk)
-    response = render(
-        request, "integrations/bulk_progress.html#bulk-progress", _bulk_context(request, membership, bulk, started=True)
+    return _queue_bulk(
+        request,
+        membership,
+        ids,
+        integration.pk,
+        refused_url=reverse("documents:list") + "?tab=attention",
+        queued_message=f"Re-sync of {len(ids)} document{'s' if len(ids) != 1 else ''} queued.",
     )
-    trigger_client_event(response, "bulkStarted", {"bulk": bulk.pk, "total": bulk.total})
-    return response
 
 
 # --- integration settings (admins) -------------------------------------------------------------------------------
