@@ -1,12 +1,23 @@
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from django.test import Client
 
+from documents.models import Document
 from roger.models import Membership
-from tests.factories import CompanyFactory, MembershipFactory, UserFactory
+from tests.factories import (
+    CategoryFactory,
+    CompanyFactory,
+    DepartmentFactory,
+    DocumentFactory,
+    MembershipFactory,
+    UserFactory,
+    VatCodeFactory,
+    VendorFactory,
+)
 
 # The ERP sandbox fixtures (a real sandbox server over HTTP, reset per test).
 pytest_plugins = ["tests.fixtures_sandbox"] if (Path(__file__).parent / "fixtures_sandbox.py").exists() else []
@@ -81,3 +92,24 @@ def viewer_client(viewer) -> Client:
 @pytest.fixture
 def outsider_client(outsider) -> Client:
     return _client_for(outsider)
+
+
+# --- master data and documents, shared by the engine, UI and browser suites --------------------------------------
+@pytest.fixture
+def master(company):
+    return {
+        "vendor": VendorFactory(company=company, name="Dansk Kontor A/S", number="V1001"),
+        "category": CategoryFactory(company=company, name="General", account_code="429"),
+        "vat_code": VatCodeFactory(company=company, code="I25"),
+        "department": DepartmentFactory(company=company, name="Sales"),
+    }
+
+
+@pytest.fixture
+def make_document(company, master):
+    def make(**overrides) -> Document:
+        values = dict(company=company, status="approved", total=Decimal("1250.00"), vat=Decimal("250.00"), **master)
+        values.update(overrides)
+        return DocumentFactory(**values)
+
+    return make

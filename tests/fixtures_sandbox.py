@@ -98,3 +98,23 @@ def sandbox(sandbox_server: SandboxServer) -> SandboxClient:
     client = SandboxClient(sandbox_server)
     client.reset()
     return client
+
+
+# --- Roger's settings pointed at the sandbox -------------------------------------------------------------------
+def fast_erp_settings(settings) -> None:
+    """No rate limits, short ERP timeouts and millisecond backoff: the tests' clock does not wait."""
+    settings.ROGER_RATE_LIMITS = {}
+    settings.ROGER_ERP_TIMEOUT = (2, 2)  # the sandbox's injected timeouts hold far longer
+    settings.ROGER_SYNC = {**settings.ROGER_SYNC, "BACKOFF_BASE_SECONDS": 0.01, "BACKOFF_CAP_SECONDS": 0.05}
+
+
+@pytest.fixture
+def xero_settings(settings, sandbox):
+    settings.XERO_API_URL = f"{sandbox.url}/xero"
+    settings.XERO_IDENTITY_URL = f"{sandbox.url}/xero/identity"
+    settings.XERO_LOGIN_URL = f"{sandbox.url}/xero/login"
+    settings.XERO_GO_URL = f"{sandbox.url}/xero/go"
+    settings.XERO_CLIENT_ID = "roger-test"
+    settings.XERO_CLIENT_SECRET = "roger-test-secret"
+    fast_erp_settings(settings)
+    return settings

@@ -18,11 +18,11 @@ from pathlib import Path
 
 import pytest
 from django.db import connection
-from django.utils import timezone
 
 from integrations.models import Integration
 from roger.models import Membership
-from tests.factories import CategoryFactory, DepartmentFactory, DocumentFactory, VatCodeFactory, VendorFactory
+from tests.engine.conftest import make_integration
+from tests.factories import DocumentFactory
 
 # Playwright's sync API keeps an event loop on the test thread; the test's own ORM calls are still synchronous.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -125,45 +125,10 @@ def worker(postgres_only, sandbox_server, live_server) -> Iterator[subprocess.Po
 
 
 @pytest.fixture
-def xero_settings(settings, sandbox):
-    settings.XERO_API_URL = f"{sandbox.url}/xero"
-    settings.XERO_IDENTITY_URL = f"{sandbox.url}/xero/identity"
-    settings.XERO_LOGIN_URL = f"{sandbox.url}/xero/login"
-    settings.XERO_GO_URL = f"{sandbox.url}/xero/go"
-    settings.XERO_CLIENT_ID, settings.XERO_CLIENT_SECRET = "roger-test", "roger-test-secret"
-    settings.ROGER_RATE_LIMITS = {}
-    return settings
-
-
-@pytest.fixture
-def scene(transactional_db, company, admin_user, accountant, viewer, sandbox, xero_settings, worker):
+def scene(transactional_db, company, master, admin_user, accountant, viewer, sandbox, xero_settings, worker):
     """A company connected to a fresh sandbox organisation, with mappings and six Unpaid documents."""
     tenant = sandbox.new_xero_tenant("Nordlys ApS (browser)")
-    master = {
-        "vendor": VendorFactory(company=company, name="Dansk Kontor A/S", number="V1001"),
-        "category": CategoryFactory(company=company, name="General", account_code="429"),
-        "vat_code": VatCodeFactory(company=company, code="I25"),
-        "department": DepartmentFactory(company=company, name="Sales"),
-    }
-    integration = Integration(
-        company=company,
-        kind="xero",
-        name="Xero",
-        connection="connected",
-        settings={
-            "tenant_id": tenant["tenant_id"],
-            "tenant_name": "Nordlys ApS (browser)",
-            "token_expires_at": (timezone.now() + dt.timedelta(minutes=29)).isoformat(),
-        },
-        mappings={
-            "accounts": {str(master["category"].pk): "429"},
-            "tax_types": {str(master["vat_code"].pk): "INPUT"},
-            "tracking": {str(master["department"].pk): "Department: Sales"},
-            "bank_account": "090",
-        },
-    )
-    integration.set_credentials({"access_token": tenant["access_token"], "refresh_token": tenant["refresh_token"]})
-    integration.save()
+    integration = make_integration(company, tenant, master)
     # A second, disabled integration so the tab's dropdown has something to switch to.
     Integration.objects.create(company=company, kind="economic", name="e-conomic (old)", enabled=False)
     documents = [

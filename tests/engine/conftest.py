@@ -18,46 +18,17 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from documents.models import Document
 from integrations.models import Integration
-from tests.factories import CategoryFactory, DepartmentFactory, DocumentFactory, VatCodeFactory, VendorFactory
+from tests.fixtures_sandbox import fast_erp_settings
 from tests.sandbox.economic_helpers import EconomicSandbox
-
-
-def _engine_settings(settings) -> None:
-    settings.ROGER_RATE_LIMITS = {}
-    settings.ROGER_ERP_TIMEOUT = (2, 2)  # the sandbox's injected timeouts hold far longer
-    settings.ROGER_SYNC = {**settings.ROGER_SYNC, "BACKOFF_BASE_SECONDS": 0.01, "BACKOFF_CAP_SECONDS": 0.05}
-
-
-@pytest.fixture
-def xero_settings(settings, sandbox):
-    settings.XERO_API_URL = f"{sandbox.url}/xero"
-    settings.XERO_IDENTITY_URL = f"{sandbox.url}/xero/identity"
-    settings.XERO_LOGIN_URL = f"{sandbox.url}/xero/login"
-    settings.XERO_GO_URL = f"{sandbox.url}/xero/go"
-    settings.XERO_CLIENT_ID = "roger-test"
-    settings.XERO_CLIENT_SECRET = "roger-test-secret"
-    _engine_settings(settings)
-    return settings
 
 
 @pytest.fixture
 def economic_settings(settings, sandbox):
     settings.ECONOMIC_API_URL = f"{sandbox.url}/economic"
     settings.ECONOMIC_APP_URL = f"{sandbox.url}/economic/app"
-    _engine_settings(settings)
+    fast_erp_settings(settings)
     return settings
-
-
-@pytest.fixture
-def master(company):
-    return {
-        "vendor": VendorFactory(company=company, name="Dansk Kontor A/S", number="V1001"),
-        "category": CategoryFactory(company=company, name="General", account_code="429"),
-        "vat_code": VatCodeFactory(company=company, code="I25"),
-        "department": DepartmentFactory(company=company, name="Sales"),
-    }
 
 
 @pytest.fixture
@@ -92,16 +63,6 @@ def make_integration(company, tenant, master, **overrides) -> Integration:
 @pytest.fixture
 def integration(company, tenant, master):
     return make_integration(company, tenant, master)
-
-
-@pytest.fixture
-def make_document(company, master):
-    def make(**overrides) -> Document:
-        values = dict(company=company, status="approved", total=Decimal("1250.00"), vat=Decimal("250.00"), **master)
-        values.update(overrides)
-        return DocumentFactory(**values)
-
-    return make
 
 
 # --- one behaviour, both ERPs ---------------------------------------------------------------------------------

@@ -12,29 +12,8 @@ from django.utils import timezone
 from documents.models import Document
 from integrations.models import ErpEntry, Integration, SyncAttempt, SyncJob
 from integrations.sync.planning import EntryPlan
-from tests.factories import CategoryFactory, DepartmentFactory, DocumentFactory, VatCodeFactory, VendorFactory
 
 HTMX = {"HX-Request": "true"}
-
-
-@pytest.fixture
-def master(company):
-    return {
-        "vendor": VendorFactory(company=company, name="Dansk Kontor A/S", number="V1001"),
-        "category": CategoryFactory(company=company, name="General", account_code="429"),
-        "vat_code": VatCodeFactory(company=company, code="I25"),
-        "department": DepartmentFactory(company=company, name="Sales"),
-    }
-
-
-@pytest.fixture
-def make_document(company, master):
-    def make(**overrides) -> Document:
-        values = dict(company=company, status="approved", total=Decimal("1250.00"), vat=Decimal("250.00"), **master)
-        values.update(overrides)
-        return DocumentFactory(**values)
-
-    return make
 
 
 @pytest.fixture
