@@ -153,6 +153,11 @@ _SETUP_HINTS = {
 }
 
 
+def _setup_error(message: str, field: str) -> ErpError:
+    """A mapping Roger lacks for e-conomic: names the Roger field and says where to fix it."""
+    return ErpError(ErrorCategory.SETUP, message, field=field, hint=_SETUP_HINTS[field])
+
+
 def marker_token(marker: str) -> str:
     """The compact, deterministic token Roger writes into the entry text for ``marker``."""
     return "roger-" + hashlib.sha256(marker.encode("utf-8")).hexdigest()[:16]
@@ -600,12 +605,7 @@ class EconomicConnector(Connector):
             if kind is not EntryKind.BILL:
                 return ErpError(ErrorCategory.VALIDATION, "A bill was sent as a payment")
             if not data.lines:
-                return ErpError(
-                    ErrorCategory.SETUP,
-                    "The bill has no account line",
-                    field="category",
-                    hint=_SETUP_HINTS["category"],
-                )
+                return _setup_error("The bill has no account line", "category")
             first = data.lines[0]
             mapping = (first.account_code, first.tax_type, first.tracking)
             if any((line.account_code, line.tax_type, line.tracking) != mapping for line in data.lines[1:]):
@@ -616,33 +616,13 @@ class EconomicConnector(Connector):
                     hint="Use one category, VAT rate and department for the document, or post it by hand.",
                 )
             if not first.account_code.strip():
-                return ErpError(
-                    ErrorCategory.SETUP,
-                    "No e-conomic account is mapped for the category",
-                    field="category",
-                    hint=_SETUP_HINTS["category"],
-                )
+                return _setup_error("No e-conomic account is mapped for the category", "category")
             if not first.account_code.strip().isdigit():
-                return ErpError(
-                    ErrorCategory.SETUP,
-                    f"'{first.account_code}' is not an e-conomic account number",
-                    field="category",
-                    hint=_SETUP_HINTS["category"],
-                )
+                return _setup_error(f"'{first.account_code}' is not an e-conomic account number", "category")
             if data.vat and not first.tax_type.strip():
-                return ErpError(
-                    ErrorCategory.SETUP,
-                    "No e-conomic VAT code is mapped for the VAT rate",
-                    field="vat_code",
-                    hint=_SETUP_HINTS["vat_code"],
-                )
+                return _setup_error("No e-conomic VAT code is mapped for the VAT rate", "vat_code")
             if len(first.tax_type.strip()) > 5:
-                return ErpError(
-                    ErrorCategory.SETUP,
-                    f"'{first.tax_type}' is not an e-conomic VAT code",
-                    field="vat_code",
-                    hint=_SETUP_HINTS["vat_code"],
-                )
+                return _setup_error(f"'{first.tax_type}' is not an e-conomic VAT code", "vat_code")
             if len(first.tracking) > 1:
                 return ErpError(
                     ErrorCategory.UNSUPPORTED, "e-conomic takes one department per entry", field="department"
@@ -667,19 +647,9 @@ class EconomicConnector(Connector):
             if kind is not EntryKind.PAYMENT:
                 return ErpError(ErrorCategory.VALIDATION, "A payment was sent as a bill")
             if not data.bank_account.strip():
-                return ErpError(
-                    ErrorCategory.SETUP,
-                    "No e-conomic bank account is chosen for payments",
-                    field="bank_account",
-                    hint=_SETUP_HINTS["bank_account"],
-                )
+                return _setup_error("No e-conomic bank account is chosen for payments", "bank_account")
             if not data.bank_account.strip().isdigit():
-                return ErpError(
-                    ErrorCategory.SETUP,
-                    f"'{data.bank_account}' is not an e-conomic account number",
-                    field="bank_account",
-                    hint=_SETUP_HINTS["bank_account"],
-                )
+                return _setup_error(f"'{data.bank_account}' is not an e-conomic account number", "bank_account")
             if data.amount <= 0 or not _decimals_ok(data.amount):
                 return ErpError(ErrorCategory.VALIDATION, "The amount must be positive, to the cent", field="amount")
             if len(data.invoice_number) > INVOICE_NUMBER_MAX:
@@ -720,12 +690,7 @@ class EconomicConnector(Connector):
             }
         number = ctx.distributions.get(option.lower())
         if number is None:
-            return ErpError(
-                ErrorCategory.SETUP,
-                f"e-conomic has no department '{option}'",
-                field="department",
-                hint=_SETUP_HINTS["department"],
-            )
+            return _setup_error(f"e-conomic has no department '{option}'", "department")
         return number
 
     def _entry(
