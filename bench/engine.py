@@ -17,6 +17,8 @@ import time
 from decimal import Decimal
 from pathlib import Path
 
+from integrations.sandbox.reqlog import busiest_window, most_in_flight
+
 ROOT = Path(__file__).resolve().parents[1]
 DB_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/roger_bench")
 DB_NAME = DB_URL.rsplit("/", 1)[-1]  # dropped and re-created by every run
@@ -183,30 +185,14 @@ def bench_xero_limits(scale: float = 5.0) -> None:
         cmd = "python -m bench.engine bulk_1000_xero_limits_s"
         line("bulk_1000_xero_limits_s", round(elapsed, 2), "s", round(ideal * 1.2, 2), cmd, erp_calls=calls,
              responses_429=problems, time_scale=scale, outcomes=outcomes, ideal_s=round(ideal, 2),
-             busiest_scaled_minute=_busiest_window(api, 60 / scale), peak_in_flight=_most_in_flight(api))
+             busiest_scaled_minute=busiest_window(api, 60 / scale), peak_in_flight=most_in_flight(api))
         line("bulk_1000_xero_limits_ratio", round(elapsed / ideal, 3), "ratio", 1.2, cmd)
     finally:
         sandbox.stop()
 
 
-def _busiest_window(calls: list[dict], seconds: float) -> int:
-    """The most requests that reached the ERP within any rolling window of ``seconds``."""
-    starts = sorted(c["started_at"] for c in calls)
-    most, first = 0, 0
-    for last, t in enumerate(starts):
-        while starts[first] <= t - seconds:
-            first += 1
-        most = max(most, last - first + 1)
-    return most
 
 
-def _most_in_flight(calls: list[dict]) -> int:
-    events = sorted([(c["started_at"], 1) for c in calls] + [(c["ended_at"] or c["started_at"], -1) for c in calls])
-    peak = current = 0
-    for _, step in events:
-        current += step
-        peak = max(peak, current)
-    return peak
 
 
 def bench_queue(sandbox: Sandbox) -> None:

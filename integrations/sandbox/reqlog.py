@@ -138,3 +138,27 @@ class RequestLog:
     def clear(self) -> None:
         with self._lock:
             self._entries = []
+
+
+# --- reading the log: what the ERP saw, for tests and benchmarks -------------------------------------------------
+def busiest_window(records: list[dict[str, Any]], seconds: float) -> int:
+    """The most requests that reached the ERP within any rolling window of ``seconds`` (not just aligned ones)."""
+    starts = sorted(r["started_at"] for r in records)
+    most, first = 0, 0
+    for last, moment in enumerate(starts):
+        while starts[first] <= moment - seconds:
+            first += 1
+        most = max(most, last - first + 1)
+    return most
+
+
+def most_in_flight(records: list[dict[str, Any]]) -> int:
+    """Peak number of requests the ERP was serving at once (an answer leaving frees the slot first)."""
+    events = sorted(
+        [(r["started_at"], 1) for r in records] + [(r["ended_at"] or r["started_at"], -1) for r in records]
+    )
+    peak = current = 0
+    for _, step in events:
+        current += step
+        peak = max(peak, current)
+    return peak

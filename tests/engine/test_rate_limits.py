@@ -19,6 +19,7 @@ from django.utils import timezone
 from documents import services
 from documents.models import Document
 from integrations.models import ErpEntry, SyncAttempt, SyncJob
+from integrations.sandbox.reqlog import busiest_window, most_in_flight
 from integrations.sync import engine
 from integrations.sync.requests import bulk_progress, request_bulk_resync
 from tests.engine.conftest import make_integration
@@ -46,25 +47,8 @@ def api_calls(sandbox, tenant) -> list[dict]:
     ]
 
 
-def busiest_window(calls: list[dict], seconds: float) -> int:
-    """The most requests that arrived within any rolling window of ``seconds`` (not just aligned windows)."""
-    starts = sorted(c["started_at"] for c in calls)
-    most, first = 0, 0
-    for last, t in enumerate(starts):
-        while starts[first] <= t - seconds:
-            first += 1
-        most = max(most, last - first + 1)
-    return most
 
 
-def most_in_flight(calls: list[dict]) -> int:
-    """Peak number of requests the ERP was serving at once (an answer leaving frees the slot first)."""
-    events = sorted([(c["started_at"], 1) for c in calls] + [(c["ended_at"], -1) for c in calls])
-    peak = current = 0
-    for _, step in events:
-        current += step
-        peak = max(peak, current)
-    return peak
 
 
 def make_documents(company, master, n: int, *, paid_every: int = 2, prefix: str = "RL") -> list[int]:
