@@ -190,12 +190,20 @@ class Payment(models.Model):
     amount = models.DecimalField(max_digits=14, decimal_places=2)
     paid_on = models.DateField()
     reference = models.CharField(max_length=100, blank=True)
+    # For a payment in another currency than the bank account's (a EUR bill paid from a DKK account): what left
+    # the bank, in the bank account's currency, so the ERP books the rate actually paid, not its own day rate.
+    bank_amount = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["paid_on", "id"]
-        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive")]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(bank_amount__isnull=True) | Q(bank_amount__gt=0), name="payment_bank_amount_positive"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.amount} on {self.paid_on}"

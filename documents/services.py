@@ -170,14 +170,27 @@ def _paid_so_far(document: Document) -> Decimal:
 
 @transaction.atomic
 def payment_register(
-    *, document: Document, actor: Actor, amount: Decimal, paid_on: dt.date, reference: str = ""
+    *,
+    document: Document,
+    actor: Actor,
+    amount: Decimal,
+    paid_on: dt.date,
+    reference: str = "",
+    bank_amount: Decimal | None = None,
 ) -> Payment:
     document = _locked(document)
     if document.status not in (Document.Status.APPROVED, Document.Status.PAID):
         raise ValidationError({"amount": "Payments can only be registered on approved documents."})
     if document.marked_paid:
         raise ValidationError({"amount": "This document was marked as paid; no further payments can be added."})
-    payment = Payment(document=document, amount=amount, paid_on=paid_on, reference=reference, created_by=actor)
+    payment = Payment(
+        document=document,
+        amount=amount,
+        paid_on=paid_on,
+        reference=reference,
+        bank_amount=bank_amount,
+        created_by=actor,
+    )
     payment.full_clean(exclude=["document"])
     if isinstance(amount, Decimal) and amount.as_tuple().exponent < -2:  # type: ignore[operator]
         raise ValidationError({"amount": "Use at most 2 decimals."})

@@ -74,6 +74,9 @@ class VendorData:
     tax_number: str = ""
     email: str = ""
     country: str = ""
+    # The ERP's own id of this supplier (Xero ContactID, e-conomic supplier number) when Roger knows it: chosen by
+    # an admin in the vendor → contact mapping, or remembered from an earlier sync.  Empty: the connector matches.
+    erp_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -140,6 +143,9 @@ class PaymentData:
     amount: Decimal
     currency: str
     reference: str
+    # What left the bank account, in the bank account's currency, when the accountant recorded it (a EUR bill paid
+    # from a DKK account): the connector derives the ERP's exchange rate from it.  None: same currency, or unknown.
+    bank_amount: Decimal | None = None
 
     def comparable(self) -> dict[str, str]:
         return {
@@ -165,6 +171,7 @@ class EntryState:
     marker: str = ""  # Roger's marker as found on the entry
     fields: Mapping[str, str] = field(default_factory=dict)  # same keys as BillData/PaymentData.comparable()
     exists: bool = True  # False when the ERP says it is gone (deleted)
+    vendor_erp_id: str = ""  # the ERP supplier/contact the entry is booked to; the engine remembers it per vendor
 
 
 @dataclass(frozen=True)
@@ -268,6 +275,11 @@ class Connector(abc.ABC):
     # Whether writing a payment can change its bill in the ERP (Xero: a bill with a payment allocated is PAID and
     # can no longer be edited), so the engine reads those bills again after their payments are written.
     payments_change_bills: bool = True
+
+    # The longest the ERP (or anything in front of it) may still process a write after the client stopped waiting,
+    # in seconds, when the ERP documents it; None when it does not (the engine then uses its conservative setting).
+    # After a write with an unknown outcome, nothing is written to that entry again until this has passed.
+    write_settle_seconds: float | None = None
 
     # --- optional: book entries Roger created (e-conomic's "book after sync") ----------------------------
     supports_booking: bool = False

@@ -163,6 +163,9 @@ def payment_data(document: Document, integration: Integration, bill_erp_id: str)
         raise _setup(integration, f"No bank account is chosen for payments in {integration.name}.", "bank_account")
     payments = list(document.payments.all())
     reference = ", ".join(p.reference for p in payments if p.reference) or f"Paid {document.invoice_number}"
+    # Known only when every payment recorded what left the bank; a partial figure would book a wrong rate.
+    bank_amounts = [p.bank_amount for p in payments]
+    bank_amount = sum(bank_amounts, Decimal("0")) if bank_amounts and None not in bank_amounts else None
     return PaymentData(
         marker=payment_marker(document),
         bill_erp_id=bill_erp_id,
@@ -174,4 +177,5 @@ def payment_data(document: Document, integration: Integration, bill_erp_id: str)
         amount=paid_amount(document),
         currency=document.currency,
         reference=reference[:255],
+        bank_amount=None if document.marked_paid else bank_amount,
     )
