@@ -6,7 +6,7 @@ class IntegrationsConfig(AppConfig):
 
     def ready(self) -> None:
         # Document events become sync jobs in the same transaction as the change (DESIGN §5 step 1).
-        from integrations import jobs
+        from integrations import checks, jobs  # noqa: F401 — checks registers the start-up checks
 
         jobs.connect_receivers()
         register_document_extensions()
