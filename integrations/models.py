@@ -85,7 +85,7 @@ class ErpEntry(models.Model):
         SYNCED = "synced", "Synced"
         BLOCKED = "blocked", "Blocked (booked in the ERP)"
         FAILED = "failed", "Failed"
-        UNCERTAIN = "uncertain", "Outcome unknown"
+        UNCERTAIN = "uncertain", "Pending (outcome unknown)"
         NOT_SYNCED = "not_synced", "Not synced"
 
     document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="erp_entries")

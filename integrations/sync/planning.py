@@ -54,13 +54,23 @@ def plan_document(*, document, integration, kinds=None) -> list[EntryPlan]:
             result.append(bill_error or _as_plan(bill))
             continue
         if not document.is_paid:
-            result.append(EntryPlan(kind="payment", action="not_applicable",
-                                    reason="The vendor payment is synced once the document is paid in full."))
+            result.append(
+                EntryPlan(
+                    kind="payment",
+                    action="not_applicable",
+                    reason="The vendor payment is synced once the document is paid in full.",
+                )
+            )
             continue
         bill_id = bill.entry.erp_id
         if not bill_id:
-            result.append(EntryPlan(kind="payment", action="not_applicable",
-                                    reason="The vendor bill must be in the ERP before its payment."))
+            result.append(
+                EntryPlan(
+                    kind="payment",
+                    action="not_applicable",
+                    reason="The vendor bill must be in the ERP before its payment.",
+                )
+            )
             continue
         payment = work_for(EntryKind.PAYMENT)
         payment.bill_erp_id = bill_id
@@ -99,8 +109,12 @@ def _plan_one(connector, integration, work, history) -> EntryPlan | None:
 
 def _as_plan(work) -> EntryPlan:
     if work.waiting:
-        return EntryPlan(kind=str(work.kind), action="waiting", reason=work.wait_reason,
-                         hint="Nothing to do: Roger continues by itself.")
+        return EntryPlan(
+            kind=str(work.kind),
+            action="waiting",
+            reason=work.wait_reason,
+            hint="Nothing to do: Roger continues by itself.",
+        )
     if work.error is not None:
         return EntryPlan(kind=str(work.kind), action="error", reason=work.error.message, hint=work.error.hint)
     state = work.state

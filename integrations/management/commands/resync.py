@@ -107,7 +107,9 @@ class Command(BaseCommand):
             self.stdout.write(f"{'queued':<12}{progress.queued:>8}")
         self.stdout.write(f"{'total':<12}{progress.total:>8}")
         if progress.waiting:
-            when = f", the next at {timezone.localtime(progress.next_retry_at):%H:%M:%S}" if progress.next_retry_at else ""
+            when = (
+                f", the next at {timezone.localtime(progress.next_retry_at):%H:%M:%S}" if progress.next_retry_at else ""
+            )
             self.stdout.write(
                 f"{progress.waiting} waiting items run again by themselves{when}; each says why in its log."
             )

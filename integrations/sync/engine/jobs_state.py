@@ -121,6 +121,12 @@ def _pause(jobs, integration_id: int, release: dict) -> None:
         wake([integration_id])
 
 
+def wake_at(integration_id: int, times: list[datetime]) -> None:
+    from integrations import tasks
+
+    transaction.on_commit(lambda: tasks.wake_at(integration_id, times))
+
+
 def wake(integration_ids) -> None:
     from integrations import tasks
 

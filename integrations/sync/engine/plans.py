@@ -121,8 +121,10 @@ def plan(work: Work) -> None:
 
 
 def writes(work: Work) -> bool:
-    return work.error is None and not work.waiting and (
-        work.action == "create" or (work.action in ("update", "adopt") and bool(work.changes))
+    return (
+        work.error is None
+        and not work.waiting
+        and (work.action == "create" or (work.action in ("update", "adopt") and bool(work.changes)))
     )
 
 

@@ -90,7 +90,9 @@ def run_batch(integration_id: int, token: str, jobs: list[SyncJob], *, connector
             "failed",
             f"{integration.name} was disabled before this document was synced; nothing was sent.",
         )
-        _close(integration, token, jobs, [], {job.pk: "done" for job in jobs}, {}, {j.document_id: disabled for j in jobs})
+        _close(
+            integration, token, jobs, [], {job.pk: "done" for job in jobs}, {}, {j.document_id: disabled for j in jobs}
+        )
         return
     if integration.connection == Integration.Connection.NEEDS_RECONNECT:
         _close(integration, token, jobs, [], {job.pk: "paused" for job in jobs}, {}, {})
@@ -128,7 +130,9 @@ def _works(integration, jobs, documents, entries) -> tuple[list[Work], dict[int,
         document = documents.get(job.document_id)
         if document is None or document.company_id != integration.company_id:
             # Tenant check (ASVS 8.4.1): a job can never make one company's document reach another's ERP.
-            log.error("sync job %s: document %s is not in integration %s's company", job.pk, job.document_id, integration.pk)
+            log.error(
+                "sync job %s: document %s is not in integration %s's company", job.pk, job.document_id, integration.pk
+            )
             refused[job.pk] = "failed"
             continue
         for kind in _kinds_for(job, document, integration):
@@ -290,7 +294,13 @@ def _record(integration, token, jobs, works, refused, started) -> None:
             records.update_entry(work, now, final=final)
         outcomes[job.document_id] = _outcome(job_works, states[job.pk])
     _close(integration, token, jobs, works, states, next_at, outcomes, attempts)
-    log.info("integration %s: %d jobs, %d entries in %.2fs", integration.pk, len(jobs), len(works), time.monotonic() - started)
+    log.info(
+        "integration %s: %d jobs, %d entries in %.2fs",
+        integration.pk,
+        len(jobs),
+        len(works),
+        time.monotonic() - started,
+    )
 
 
 def _outcome(works: list[Work], state: str) -> tuple[str, str]:
@@ -318,3 +328,6 @@ def _close(integration, token, jobs, works, states, next_at, outcomes, attempts=
                 raise
     if any(state == "pending" for state in now_state.values()):
         jobs_state.wake([integration.pk])
+    later = [when for pk, when in next_at.items() if now_state.get(pk) == "pending" and when > timezone.now()]
+    if later:
+        jobs_state.wake_at(integration.pk, later)

@@ -151,7 +151,9 @@ def refresh_paid_bills(connector: Connector, works: list[Work], entries: dict[tu
     paid = [
         w.document.pk
         for w in works
-        if w.kind == EntryKind.PAYMENT and w.result is not None and w.result.outcome in (Outcome.CREATED, Outcome.UPDATED)
+        if w.kind == EntryKind.PAYMENT
+        and w.result is not None
+        and w.result.outcome in (Outcome.CREATED, Outcome.UPDATED)
     ]
     targets = []
     for document_id in paid:
