@@ -111,21 +111,9 @@ class MappingForm(forms.Form):
         tax_title, tax_noun = labels["tax_types"]
         tracking_title, tracking_noun = labels["tracking"]
         specs = [
-            (
-                "accounts",
-                "Category → account",
-                Category.objects.filter(company=company),
-                catalogues.accounts,
-                "account",
-            ),
+            ("accounts", "Category → account", Category.objects.filter(company=company), catalogues.accounts, "account"),
             ("tax_types", tax_title, VatCode.objects.filter(company=company), catalogues.tax_rates, tax_noun),
-            (
-                "tracking",
-                tracking_title,
-                Department.objects.filter(company=company),
-                catalogues.tracking,
-                tracking_noun,
-            ),
+            ("tracking", tracking_title, Department.objects.filter(company=company), catalogues.tracking, tracking_noun),
         ]
         for key, title, objects, items, noun in specs:
             names = []

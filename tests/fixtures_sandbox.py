@@ -16,7 +16,8 @@ import requests
 
 from integrations.sandbox.server import SandboxServer
 
-UNLIMITED = {"xero": {"minute_limit": 10**9, "day_limit": 10**9, "concurrent_limit": 10**6, "app_minute_limit": 10**9}}
+UNLIMITED = {"xero": {"minute_limit": 10**9, "day_limit": 10**9, "concurrent_limit": 10**6,
+                      "app_minute_limit": 10**9}}
 
 
 class XeroApi:
@@ -26,13 +27,8 @@ class XeroApi:
         self.base = f"{base_url}/xero/api.xro/2.0"
         self.tenant = tenant
         self.session = requests.Session()
-        self.session.headers.update(
-            {
-                "Authorization": f"Bearer {tenant['access_token']}",
-                "xero-tenant-id": tenant["tenant_id"],
-                "Accept": "application/json",
-            }
-        )
+        self.session.headers.update({"Authorization": f"Bearer {tenant['access_token']}",
+                                     "xero-tenant-id": tenant["tenant_id"], "Accept": "application/json"})
 
     def request(self, method: str, path: str, **kwargs: Any) -> requests.Response:
         kwargs.setdefault("timeout", 10)

@@ -86,9 +86,8 @@ class SandboxEnv:
             self._release.wait(seconds)
 
     def fault_context(self, canned: Any) -> FaultContext:
-        return FaultContext(
-            canned=canned, sleep=self.sleep, default_hold_seconds=float(self.config().get("timeout_hold_s", 120.0))
-        )
+        return FaultContext(canned=canned, sleep=self.sleep, default_hold_seconds=float(
+            self.config().get("timeout_hold_s", 120.0)))
 
     def take_fault(self, erp: str, request: Request) -> FaultRule | None:
         return self.faults.take(erp, request.method, request.path)

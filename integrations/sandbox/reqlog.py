@@ -154,7 +154,9 @@ def busiest_window(records: list[dict[str, Any]], seconds: float) -> int:
 
 def most_in_flight(records: list[dict[str, Any]]) -> int:
     """Peak number of requests the ERP was serving at once (an answer leaving frees the slot first)."""
-    events = sorted([(r["started_at"], 1) for r in records] + [(r["ended_at"] or r["started_at"], -1) for r in records])
+    events = sorted(
+        [(r["started_at"], 1) for r in records] + [(r["ended_at"] or r["started_at"], -1) for r in records]
+    )
     peak = current = 0
     for _, step in events:
         current += step

@@ -91,7 +91,7 @@ class Sandbox:
         for name, module in self.modules.items():
             prefix = f"/{name}"
             if request.path == prefix or request.path.startswith(prefix + "/"):
-                return module, request.path[len(prefix) :] or "/"
+                return module, request.path[len(prefix):] or "/"
         return None
 
     def dispatch(self, request: Request) -> Response:
@@ -135,7 +135,7 @@ class Sandbox:
 
     # -- control API ------------------------------------------------------------------------------------------
     def control(self, request: Request) -> Response:
-        parts = [p for p in request.path[len(CONTROL_PREFIX) :].split("/") if p]
+        parts = [p for p in request.path[len(CONTROL_PREFIX):].split("/") if p]
         method = request.method
         if parts == ["reset"] and method == "POST":
             self.reset()
@@ -222,13 +222,8 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length > 0 else b""
         url = urlsplit(self.path)
-        request = Request(
-            method=self.command,
-            path=unquote(url.path),
-            raw_query=url.query,
-            headers=Headers(list(self.headers.items())),
-            body=body,
-        )
+        request = Request(method=self.command, path=unquote(url.path), raw_query=url.query,
+                          headers=Headers(list(self.headers.items())), body=body)
         sandbox = self.server.sandbox
         response = sandbox.dispatch(request)
         if response.hold_seconds:
@@ -269,13 +264,8 @@ class _HTTPServer(ThreadingHTTPServer):
 class SandboxServer:
     """Run the sandbox in-process: ``SandboxServer(port=0).start()``, then ``.url`` and ``.stop()``."""
 
-    def __init__(
-        self,
-        host: str = "127.0.0.1",
-        port: int = 0,
-        config: dict[str, Any] | None = None,
-        state_file: str | None = None,
-    ) -> None:
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, config: dict[str, Any] | None = None,
+                 state_file: str | None = None) -> None:
         self.sandbox = Sandbox(config, state_file)
         self.httpd = _HTTPServer((host, port), _Handler)
         self.httpd.sandbox = self.sandbox
@@ -289,9 +279,8 @@ class SandboxServer:
         return f"http://{self.host}:{self.port}"
 
     def start(self) -> SandboxServer:
-        self._thread = threading.Thread(
-            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.1}, name="erp-sandbox", daemon=True
-        )
+        self._thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.1},
+                                        name="erp-sandbox", daemon=True)
         self._thread.start()
         self._start_saver()
         return self
@@ -334,20 +323,12 @@ class SandboxServer:
         self.stop()
 
 
-def serve(
-    host: str = "127.0.0.1",
-    port: int = 8765,
-    time_scale: float = 1.0,
-    state_file: str | None = None,
-    config: dict[str, Any] | None = None,
-) -> None:
+def serve(host: str = "127.0.0.1", port: int = 8765, time_scale: float = 1.0, state_file: str | None = None,
+          config: dict[str, Any] | None = None) -> None:
     """Serve until interrupted (``python -m integrations.sandbox`` and ``manage.py erp_sandbox``)."""
     server = SandboxServer(host, port, {**(config or {}), "time_scale": time_scale}, state_file)
-    print(
-        f"ERP sandbox on {server.url} (erps: {', '.join(sorted(server.sandbox.modules))}; "
-        f"time scale {time_scale}; state {'in ' + state_file if state_file else 'in memory'})",
-        flush=True,
-    )
+    print(f"ERP sandbox on {server.url} (erps: {', '.join(sorted(server.sandbox.modules))}; "
+          f"time scale {time_scale}; state {'in ' + state_file if state_file else 'in memory'})", flush=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:

@@ -66,29 +66,13 @@ Handler = Callable[[Request, Org, str | None], Response]
 
 def _error(status: int, title: str, detail: str) -> Response:
     """Xero's problem-details body for 401/403/429-type failures."""
-    return json_response(
-        status,
-        {
-            "Type": None,
-            "Title": title,
-            "Status": status,
-            "Detail": detail,
-            "Instance": str(uuid.uuid4()),
-            "Extensions": {},
-        },
-    )
+    return json_response(status, {"Type": None, "Title": title, "Status": status, "Detail": detail,
+                                  "Instance": str(uuid.uuid4()), "Extensions": {}})
 
 
 def validation_exception(elements: list[dict[str, Any]]) -> Response:
-    return json_response(
-        400,
-        {
-            "ErrorNumber": 10,
-            "Type": "ValidationException",
-            "Message": "A validation exception occurred",
-            "Elements": elements,
-        },
-    )
+    return json_response(400, {"ErrorNumber": 10, "Type": "ValidationException",
+                               "Message": "A validation exception occurred", "Elements": elements})
 
 
 def post_data_invalid(message: str) -> Response:
@@ -114,7 +98,8 @@ def _is_uuid(value: str) -> bool:
 @register
 class XeroModule(ErpModule):
     name = "xero"
-    hosts = {"api.xero.com": "", "identity.xero.com": "/identity", "login.xero.com": "/login", "go.xero.com": "/go"}
+    hosts = {"api.xero.com": "", "identity.xero.com": "/identity", "login.xero.com": "/login",
+             "go.xero.com": "/go"}
 
     def __init__(self, env: SandboxEnv) -> None:
         super().__init__(env)
@@ -125,14 +110,8 @@ class XeroModule(ErpModule):
 
     def default_config(self) -> dict[str, Any]:
         # Xero's published limits (developer.xero.com/faq/limits); all configurable via /_sandbox/config.
-        return {
-            "minute_limit": 60,
-            "day_limit": 5000,
-            "concurrent_limit": 5,
-            "app_minute_limit": 10000,
-            "idempotency_ttl_s": 360,
-            "provider_name": "Roger",
-        }
+        return {"minute_limit": 60, "day_limit": 5000, "concurrent_limit": 5, "app_minute_limit": 10000,
+                "idempotency_ttl_s": 360, "provider_name": "Roger"}
 
     # -- plug-in interface ------------------------------------------------------------------------------------
     def handle(self, request: Request) -> Response:
@@ -203,11 +182,8 @@ class XeroModule(ErpModule):
     def _authorize(self, request: Request) -> Response:
         client_id, redirect_uri = request.query_value("client_id"), request.query_value("redirect_uri")
         if request.query_value("response_type") != "code" or not client_id or not redirect_uri:
-            return html_response(
-                400,
-                "<h1>Xero sandbox</h1><p>unauthorized_client: response_type=code, "
-                "client_id and redirect_uri are required.</p>",
-            )
+            return html_response(400, "<h1>Xero sandbox</h1><p>unauthorized_client: response_type=code, "
+                                      "client_id and redirect_uri are required.</p>")
         with self._lock:
             if not self.orgs:
                 self.create_org(DEMO_COMPANY)
@@ -268,11 +244,8 @@ class XeroModule(ErpModule):
         if isinstance(grant, Response):
             return grant
         wanted = request.query_value("authEventId")
-        items = [
-            c
-            for c in grant.connections.values()
-            if c["tenantId"] in self.orgs and (not wanted or c["authEventId"] == wanted)
-        ]
+        items = [c for c in grant.connections.values() if c["tenantId"] in self.orgs
+                 and (not wanted or c["authEventId"] == wanted)]
         return json_response(200, items)
 
     def _disconnect(self, request: Request, connection_id: str) -> Response:
@@ -318,11 +291,9 @@ class XeroModule(ErpModule):
 
     @staticmethod
     def _limit_headers(remaining: dict[str, int]) -> dict[str, str]:
-        return {
-            "X-DayLimit-Remaining": str(remaining.get("day", 0)),
-            "X-MinLimit-Remaining": str(remaining.get("minute", 0)),
-            "X-AppMinLimit-Remaining": str(remaining.get("appminute", 0)),
-        }
+        return {"X-DayLimit-Remaining": str(remaining.get("day", 0)),
+                "X-MinLimit-Remaining": str(remaining.get("minute", 0)),
+                "X-AppMinLimit-Remaining": str(remaining.get("appminute", 0))}
 
     def _too_many(self, problem: str, retry_after: int | None, remaining: dict[str, int]) -> Response:
         response = _error(429, "Too Many Requests", f"Rate limit exceeded: {problem}")
@@ -338,17 +309,9 @@ class XeroModule(ErpModule):
             return self._faulted(request)
         if len(key) > 128:
             return validation_error_message("Idempotency Key must not be longer than 128 characters.")
-        fingerprint = hashlib.sha256(
-            b"\n".join(
-                [
-                    request.method.encode(),
-                    request.path.lower().encode(),
-                    request.raw_query.encode(),
-                    (request.tenant or "").encode(),
-                    request.body,
-                ]
-            )
-        ).hexdigest()
+        fingerprint = hashlib.sha256(b"\n".join([
+            request.method.encode(), request.path.lower().encode(), request.raw_query.encode(),
+            (request.tenant or "").encode(), request.body])).hexdigest()
         store, scope = self.env.idempotency, f"xero:{grant.client_id}"
         decision = store.begin(scope, key, fingerprint, float(cfg["idempotency_ttl_s"]))
         if decision.kind == "conflict":
@@ -363,13 +326,8 @@ class XeroModule(ErpModule):
             # Outcomes the application produced (incl. its 500s) are replayed; a request that never reached
             # it (gateway errors, injected 429/503, a timeout before processing) leaves the key unused.
             keep = response is not None and response.fault not in {"timeout", "503", "429", "html_502"}
-            store.finish(
-                scope,
-                key,
-                StoredResponse(response.status, response.body, response.content_type, {})
-                if keep and response
-                else None,
-            )
+            store.finish(scope, key, StoredResponse(response.status, response.body, response.content_type,
+                                                    {}) if keep and response else None)
         return response
 
     def _faulted(self, request: Request) -> Response:
@@ -378,15 +336,9 @@ class XeroModule(ErpModule):
 
     def _canned(self, rule: FaultRule) -> Response:
         if rule.kind == "500":
-            return json_response(
-                500,
-                {
-                    "ErrorNumber": 500,
-                    "Type": "UnknownErrorException",
-                    "Message": "An error occurred in Xero. Check the API Status page "
-                    "http://status.developer.xero.com for current service status.",
-                },
-            )
+            return json_response(500, {"ErrorNumber": 500, "Type": "UnknownErrorException",
+                                       "Message": "An error occurred in Xero. Check the API Status page "
+                                                  "http://status.developer.xero.com for current service status."})
         if rule.kind == "503":
             response = text_response(503, "The Organisation is offline")
             if rule.retry_after is not None:
@@ -394,14 +346,11 @@ class XeroModule(ErpModule):
             return response
         if rule.kind == "429":
             return self._too_many("minute", rule.retry_after or 1, {"day": 0, "minute": 0, "appminute": 0})
-        return html_response(
-            502,
-            "<html><head><title>502 Bad Gateway</title></head><body><center>"
-            "<h1>502 Bad Gateway</h1></center></body></html>",
-        )
+        return html_response(502, "<html><head><title>502 Bad Gateway</title></head><body><center>"
+                                  "<h1>502 Bad Gateway</h1></center></body></html>")
 
     def _operation(self, request: Request) -> Response:
-        parts = [p for p in request.subpath[len(API_PREFIX) :].split("/") if p]
+        parts = [p for p in request.subpath[len(API_PREFIX):].split("/") if p]
         if not parts:
             return not_found()
         handler = self._routes().get((request.method, parts[0].lower(), len(parts) > 1))
@@ -451,26 +400,16 @@ class XeroModule(ErpModule):
         return to_xml(response)
 
     def envelope(self, key: str, items: list[dict[str, Any]], extra: dict[str, Any] | None = None) -> Response:
-        body: dict[str, Any] = {
-            "Id": str(uuid.uuid4()),
-            "Status": "OK",
-            "ProviderName": self.env.erp_config(self.name).get("provider_name", "Roger"),
-            "DateTimeUTC": ms_datetime(utcnow(), offset=False),
-        }
+        body: dict[str, Any] = {"Id": str(uuid.uuid4()), "Status": "OK",
+                                "ProviderName": self.env.erp_config(self.name).get("provider_name", "Roger"),
+                                "DateTimeUTC": ms_datetime(utcnow(), offset=False)}
         body.update(extra or {})
         body[key] = items
         return json_response(200, body)
 
     # -- reading ---------------------------------------------------------------------------------------------------
-    def _listing(
-        self,
-        request: Request,
-        key: str,
-        rows: list[Any],
-        view: Callable[[Any], dict[str, Any]],
-        render: Callable[[Any, bool], dict[str, Any]],
-        page_size_default: int = 100,
-    ) -> Response:
+    def _listing(self, request: Request, key: str, rows: list[Any], view: Callable[[Any], dict[str, Any]],
+                 render: Callable[[Any, bool], dict[str, Any]], page_size_default: int = 100) -> Response:
         """Apply ``where``, ``order``, ``If-Modified-Since`` and paging, then render."""
         try:
             predicate = compile_where(request.query_value("where") or "")
@@ -484,10 +423,8 @@ class XeroModule(ErpModule):
         order = (request.query_value("order") or "").strip()
         if order:
             field_name, _, direction = order.partition(" ")
-            views.sort(
-                key=lambda pair: str(pair[1].get(field_name, "")).casefold(),
-                reverse=direction.strip().upper() == "DESC",
-            )
+            views.sort(key=lambda pair: str(pair[1].get(field_name, "")).casefold(),
+                       reverse=direction.strip().upper() == "DESC")
         page_text = request.query_value("page")
         if not page_text:
             return self.envelope(key, [render(row, False) for row, _ in views])
@@ -496,8 +433,9 @@ class XeroModule(ErpModule):
             size = min(1000, max(1, int(request.query_value("pageSize") or page_size_default)))
         except ValueError:
             return validation_error_message("page and pageSize must be integers")
-        chosen = views[(page - 1) * size : page * size]
-        pagination = {"page": page, "pageSize": size, "pageCount": -(-len(views) // size), "itemCount": len(views)}
+        chosen = views[(page - 1) * size: page * size]
+        pagination = {"page": page, "pageSize": size, "pageCount": -(-len(views) // size),
+                      "itemCount": len(views)}
         return self.envelope(key, [render(row, True) for row, _ in chosen], {"pagination": pagination})
 
     def _get_invoices(self, request: Request, org: Org, _ident: str | None) -> Response:
@@ -507,24 +445,13 @@ class XeroModule(ErpModule):
         contacts = {c.lower() for c in _csv(request.query_value("ContactIDs"))}
         statuses = {s.upper() for s in _csv(request.query_value("Statuses"))}
         term = (request.query_value("searchTerm") or "").casefold()
-        rows = [
-            i
-            for i in rows
-            if (not ids or i.InvoiceID in ids)
-            and (not numbers or i.InvoiceNumber in numbers)
-            and (not contacts or i.ContactID in contacts)
-            and (not statuses or i.Status in statuses)
-            and (not term or term in i.InvoiceNumber.casefold() or term in i.Reference.casefold())
-        ]
+        rows = [i for i in rows if (not ids or i.InvoiceID in ids) and (not numbers or i.InvoiceNumber in numbers)
+                and (not contacts or i.ContactID in contacts) and (not statuses or i.Status in statuses)
+                and (not term or term in i.InvoiceNumber.casefold() or term in i.Reference.casefold())]
         unit_dp = _unit_dp(request)
         # Xero returns line items for a list only when paging (or when fetching one invoice).
-        return self._listing(
-            request,
-            "Invoices",
-            rows,
-            lambda i: _invoice_view(org, i),
-            lambda i, paged: render_invoice(org, i, with_lines=paged, unit_dp=unit_dp),
-        )
+        return self._listing(request, "Invoices", rows, lambda i: _invoice_view(org, i),
+                             lambda i, paged: render_invoice(org, i, with_lines=paged, unit_dp=unit_dp))
 
     def _get_invoice(self, request: Request, org: Org, ident: str | None) -> Response:
         invoice = _find_invoice(org, ident or "")
@@ -533,13 +460,8 @@ class XeroModule(ErpModule):
         return self.envelope("Invoices", [render_invoice(org, invoice, unit_dp=_unit_dp(request))])
 
     def _get_payments(self, request: Request, org: Org, _ident: str | None) -> Response:
-        return self._listing(
-            request,
-            "Payments",
-            list(org.payments.values()),
-            lambda p: _payment_view(org, p),
-            lambda p, _paged: render_payment(org, p),
-        )
+        return self._listing(request, "Payments", list(org.payments.values()), lambda p: _payment_view(org, p),
+                             lambda p, _paged: render_payment(org, p))
 
     def _get_payment(self, request: Request, org: Org, ident: str | None) -> Response:
         payment = org.payments.get((ident or "").lower())
@@ -549,13 +471,9 @@ class XeroModule(ErpModule):
         ids = {i.lower() for i in _csv(request.query_value("IDs"))}
         archived = (request.query_value("includeArchived") or "").lower() == "true"
         term = (request.query_value("searchTerm") or "").casefold()
-        rows = [
-            c
-            for c in org.contacts.values()
-            if (not ids or c.ContactID in ids)
-            and (archived or ids or c.ContactStatus != "ARCHIVED")
-            and (not term or any(term in v.casefold() for v in (c.Name, c.ContactNumber, c.EmailAddress)))
-        ]
+        rows = [c for c in org.contacts.values() if (not ids or c.ContactID in ids)
+                and (archived or ids or c.ContactStatus != "ARCHIVED")
+                and (not term or any(term in v.casefold() for v in (c.Name, c.ContactNumber, c.EmailAddress)))]
         return self._listing(request, "Contacts", rows, render_contact, lambda c, _p: render_contact(c))
 
     def _get_contact(self, request: Request, org: Org, ident: str | None) -> Response:
@@ -607,7 +525,8 @@ class XeroModule(ErpModule):
             return [body]
         return post_data_invalid("JSON for post data was invalid")
 
-    def _batch(self, request: Request, key: str, elements: list[Any], save: Callable[[Any], ElementResult]) -> Response:
+    def _batch(self, request: Request, key: str, elements: list[Any],
+               save: Callable[[Any], ElementResult]) -> Response:
         """Xero's ``summarizeErrors``: the valid elements are saved either way; only the answer differs."""
         results = [save(element) for element in elements]
         summarize = (request.query_value("summarizeErrors") or "true").lower() != "false"
@@ -654,9 +573,8 @@ class XeroModule(ErpModule):
             contact = org.contacts.get(ident.lower())
             if contact is None:
                 return not_found()
-            elements = [
-                {**(elements[0] if elements and isinstance(elements[0], dict) else {}), "ContactID": contact.ContactID}
-            ]
+            elements = [{**(elements[0] if elements and isinstance(elements[0], dict) else {}),
+                         "ContactID": contact.ContactID}]
         allow_update = request.method == "POST"
         return self._batch(request, "Contacts", elements, lambda e: save_contact(org, e, allow_update))
 
@@ -678,21 +596,17 @@ class XeroModule(ErpModule):
         parts = []
         for org in list(self.orgs.values()):
             with self._org_lock(org.tenant_id):
-                bills = sorted(
-                    (i for i in org.invoices.values() if i.Type == "ACCPAY"), key=lambda i: i.updated, reverse=True
-                )[:200]
+                bills = sorted((i for i in org.invoices.values() if i.Type == "ACCPAY"),
+                               key=lambda i: i.updated, reverse=True)[:200]
                 rows = "".join(
                     f"<tr><td><a href='/xero/go/AccountsPayable/View.aspx?InvoiceID={i.InvoiceID}'>"
                     f"{html.escape(i.InvoiceNumber) or '(no number)'}</a></td><td>{html.escape(i.Status)}</td>"
-                    f"<td>{i.Total} {html.escape(i.CurrencyCode)}</td></tr>"
-                    for i in bills
-                )
+                    f"<td>{i.Total} {html.escape(i.CurrencyCode)}</td></tr>" for i in bills)
                 parts.append(
                     f"<h3>{html.escape(org.name)}</h3><p>{len(org.invoices)} invoices, {len(org.payments)} payments"
                     f" · <a href='/_sandbox/xero/state'>state (JSON)</a></p>"
                     f"<table><thead><tr><th>Bill</th><th>Status</th><th>Total</th></tr></thead><tbody>{rows}</tbody>"
-                    "</table>"
-                )
+                    "</table>")
         return "".join(parts) or "<p>No organisation yet: connect Xero from Roger's integration settings.</p>"
 
     def _deep_link_action(self, request: Request) -> Response:
@@ -727,9 +641,8 @@ class XeroModule(ErpModule):
         if action == "tenants" and request.method == "POST":
             return self._control_new_tenant(request)
         if action == "tenants" and request.method == "GET":
-            return json_response(
-                200, {"tenants": [{"tenant_id": o.tenant_id, "name": o.name} for o in self.orgs.values()]}
-            )
+            return json_response(200, {"tenants": [{"tenant_id": o.tenant_id, "name": o.name}
+                                                   for o in self.orgs.values()]})
         if action == "state" and request.method == "GET":
             return json_response(200, self.state())
         if action == "actions" and request.method == "POST":
@@ -738,30 +651,19 @@ class XeroModule(ErpModule):
 
     def _control_new_tenant(self, request: Request) -> Response:
         body = _json_body(request)
-        org = self.create_org(
-            str(body.get("name") or DEMO_COMPANY), str(body.get("base_currency") or "DKK"), body.get("currencies")
-        )
+        org = self.create_org(str(body.get("name") or DEMO_COMPANY), str(body.get("base_currency") or "DKK"),
+                              body.get("currencies"))
         client_id = body.get("client_id")
-        scope = str(
-            body.get("scope")
-            or "openid profile email offline_access accounting.transactions accounting.contacts accounting.settings"
-        )
-        grant = self.auth.new_grant(
-            str(client_id or "sandbox"), [(org.tenant_id, org.name)], scope, bound=bool(client_id)
-        )
+        scope = str(body.get("scope") or "openid profile email offline_access accounting.transactions "
+                                          "accounting.contacts accounting.settings")
+        grant = self.auth.new_grant(str(client_id or "sandbox"), [(org.tenant_id, org.name)], scope,
+                                    bound=bool(client_id))
         tokens = self.auth.issue_tokens(grant)
-        return json_response(
-            201,
-            {
-                "tenant_id": org.tenant_id,
-                "name": org.name,
-                "access_token": tokens["access_token"],
-                "refresh_token": tokens["refresh_token"],
-                "expires_in": tokens["expires_in"],
-                "connection_id": grant.connections[org.tenant_id]["id"],
-                "auth_event_id": grant.auth_event_id,
-            },
-        )
+        return json_response(201, {
+            "tenant_id": org.tenant_id, "name": org.name, "access_token": tokens["access_token"],
+            "refresh_token": tokens["refresh_token"], "expires_in": tokens["expires_in"],
+            "connection_id": grant.connections[org.tenant_id]["id"], "auth_event_id": grant.auth_event_id,
+        })
 
     def _control_action(self, request: Request) -> Response:
         body = _json_body(request)
@@ -770,24 +672,18 @@ class XeroModule(ErpModule):
             return json_response(404, {"ok": False, "errors": [f"unknown tenant_id {tenant_id!r}"]})
         action = str(body.get("action") or "")
         actions: dict[str, Callable[[Org, dict[str, Any]], ElementResult | dict[str, Any]]] = {
-            "authorise": self._act_status("AUTHORISED"),
-            "void": self._act_status("VOIDED"),
-            "delete": self._act_delete,
-            "pay": self._act_pay,
-            "credit": self._act_credit,
-            "reconcile_payment": self._act_reconcile,
-            "set_lock_dates": self._act_lock_dates,
+            "authorise": self._act_status("AUTHORISED"), "void": self._act_status("VOIDED"),
+            "delete": self._act_delete, "pay": self._act_pay, "credit": self._act_credit,
+            "reconcile_payment": self._act_reconcile, "set_lock_dates": self._act_lock_dates,
             "revoke_grant": lambda org, b: {"revoked_grants": self.auth.revoke_tenant(org.tenant_id)},
-            "expire_access_token": lambda org, b: {
-                "expired_tokens": self.auth.expire_access(org.tenant_id, b.get("access_token"))
-            },
+            "expire_access_token": lambda org, b: {"expired_tokens": self.auth.expire_access(
+                org.tenant_id, b.get("access_token"))},
             "archive_contact": self._act_contact_status("ARCHIVED"),
             "unarchive_contact": self._act_contact_status("ACTIVE"),
         }
         if action not in actions:
-            return json_response(
-                400, {"ok": False, "errors": [f"unknown action {action!r}"], "actions": sorted(actions)}
-            )
+            return json_response(400, {"ok": False, "errors": [f"unknown action {action!r}"],
+                                       "actions": sorted(actions)})
         with self._org_lock(tenant_id):
             try:
                 outcome = actions[action](self.orgs[tenant_id], body)
@@ -818,13 +714,11 @@ class XeroModule(ErpModule):
     @staticmethod
     def _act_pay(org: Org, body: dict[str, Any]) -> ElementResult:
         invoice = _require_invoice(org, body)
-        element = {
-            "Invoice": {"InvoiceID": invoice.InvoiceID},
-            "Account": {"Code": str(body.get("account_code") or "090")},
-            "Amount": str(body.get("amount") or invoice.AmountDue),
-            "Date": body.get("date") or date.today().isoformat(),
-            "Reference": body.get("reference") or "Paid in Xero",
-        }
+        element = {"Invoice": {"InvoiceID": invoice.InvoiceID},
+                   "Account": {"Code": str(body.get("account_code") or "090")},
+                   "Amount": str(body.get("amount") or invoice.AmountDue),
+                   "Date": body.get("date") or date.today().isoformat(),
+                   "Reference": body.get("reference") or "Paid in Xero"}
         return save_payment(org, element)
 
     @staticmethod
@@ -912,27 +806,14 @@ def _invoice_view(org: Org, invoice: Invoice) -> dict[str, Any]:
     """The fields ``where`` can see, cheap to build (rendering every bill per query would be slow)."""
     contact = org.contacts.get(invoice.ContactID)
     return {
-        "Type": invoice.Type,
-        "InvoiceID": invoice.InvoiceID,
-        "InvoiceNumber": invoice.InvoiceNumber,
-        "Reference": invoice.Reference,
-        "Url": invoice.Url,
-        "Status": invoice.Status,
-        "Contact": {
-            "ContactID": invoice.ContactID,
-            "Name": contact.Name if contact else "",
-            "ContactNumber": contact.ContactNumber if contact else "",
-        },
-        "Date": ms_date(invoice.Date),
-        "DueDate": ms_date(invoice.DueDate) if invoice.DueDate else None,
-        "CurrencyCode": invoice.CurrencyCode,
-        "Total": invoice.Total,
-        "SubTotal": invoice.SubTotal,
-        "TotalTax": invoice.TotalTax,
-        "AmountDue": invoice.AmountDue,
-        "AmountPaid": invoice.AmountPaid,
-        "AmountCredited": invoice.AmountCredited,
-        "UpdatedDateUTC": ms_datetime(invoice.updated),
+        "Type": invoice.Type, "InvoiceID": invoice.InvoiceID, "InvoiceNumber": invoice.InvoiceNumber,
+        "Reference": invoice.Reference, "Url": invoice.Url, "Status": invoice.Status,
+        "Contact": {"ContactID": invoice.ContactID, "Name": contact.Name if contact else "",
+                    "ContactNumber": contact.ContactNumber if contact else ""},
+        "Date": ms_date(invoice.Date), "DueDate": ms_date(invoice.DueDate) if invoice.DueDate else None,
+        "CurrencyCode": invoice.CurrencyCode, "Total": invoice.Total, "SubTotal": invoice.SubTotal,
+        "TotalTax": invoice.TotalTax, "AmountDue": invoice.AmountDue, "AmountPaid": invoice.AmountPaid,
+        "AmountCredited": invoice.AmountCredited, "UpdatedDateUTC": ms_datetime(invoice.updated),
         "LineAmountTypes": invoice.LineAmountTypes,
     }
 
@@ -941,19 +822,12 @@ def _payment_view(org: Org, payment: Payment) -> dict[str, Any]:
     invoice = org.invoices.get(payment.InvoiceID)
     account = org.account_by_id(payment.AccountID) or {}
     return {
-        "PaymentID": payment.PaymentID,
-        "Reference": payment.Reference,
-        "Status": payment.Status,
+        "PaymentID": payment.PaymentID, "Reference": payment.Reference, "Status": payment.Status,
         "PaymentType": "ACCPAYPAYMENT" if not invoice or invoice.Type == "ACCPAY" else "ACCRECPAYMENT",
-        "Date": ms_date(payment.Date),
-        "Amount": payment.Amount,
-        "IsReconciled": payment.IsReconciled,
-        "Invoice": {
-            "InvoiceID": payment.InvoiceID,
-            "InvoiceNumber": invoice.InvoiceNumber if invoice else "",
-            "Type": invoice.Type if invoice else "",
-            "Contact": {"ContactID": invoice.ContactID if invoice else ""},
-        },
+        "Date": ms_date(payment.Date), "Amount": payment.Amount, "IsReconciled": payment.IsReconciled,
+        "Invoice": {"InvoiceID": payment.InvoiceID, "InvoiceNumber": invoice.InvoiceNumber if invoice else "",
+                    "Type": invoice.Type if invoice else "",
+                    "Contact": {"ContactID": invoice.ContactID if invoice else ""}},
         "Account": {"AccountID": payment.AccountID, "Code": account.get("Code", "")},
         "UpdatedDateUTC": ms_datetime(payment.updated),
     }
@@ -970,14 +844,10 @@ def _bill_page(org: Org, invoice: Invoice, prefix: str) -> str:
     rows = "".join(
         f"<tr><td>{esc(line.Description)}</td><td>{line.Quantity.normalize()}</td><td>{line.UnitAmount}</td>"
         f"<td>{esc(line.AccountCode)}</td><td>{esc(line.TaxType)}</td><td>{line.TaxAmount}</td>"
-        f"<td>{line.LineAmount}</td></tr>"
-        for line in invoice.lines
-    )
+        f"<td>{line.LineAmount}</td></tr>" for line in invoice.lines)
     payments = "".join(
         f"<li>{p.Date.isoformat()}: {p.Amount} {esc(invoice.CurrencyCode)} ({esc(p.Reference)})"
-        f"{' reconciled' if p.IsReconciled else ''}</li>"
-        for p in org.payments_of(invoice.InvoiceID)
-    )
+        f"{' reconciled' if p.IsReconciled else ''}</li>" for p in org.payments_of(invoice.InvoiceID))
     link = f'<p><a href="{esc(invoice.Url)}">Go to Roger</a></p>' if invoice.Url else ""
     title = f"Bill {esc(invoice.InvoiceNumber) or '(no number)'}"
     return (
@@ -1011,8 +881,7 @@ def _accountant_actions(org: Org, invoice: Invoice, prefix: str) -> str:
     forms = "".join(
         f"<form method='post' action='{prefix}/go/AccountsPayable/Act' style='display:inline'><input type='hidden' name='InvoiceID' "
         f"value='{invoice.InvoiceID}'><button name='action' value='{name}'>{html.escape(label)}</button></form> "
-        for name, label in buttons
-    )
+        for name, label in buttons)
     return f"<h2>Accountant actions (sandbox)</h2><p>{forms}</p>"
 
 

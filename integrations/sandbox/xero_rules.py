@@ -40,19 +40,14 @@ HAS_PAYMENT = "This document cannot be edited as it has a payment or credit note
 PAY_AUTHORISED_ONLY = "Payments can only be made against Authorised documents"
 PAY_EXCEEDS = "Payment amount exceeds the amount outstanding on this document"
 ONLY_STATUS = "Only Status accepted for updates."
-CONTACT_IDENTIFY = (
-    "The Contact must contain at least 1 of the following elements to identify the contact: "
-    "Name, ContactID, ContactNumber"
-)
-CONTACT_ARCHIVED = (
-    "The contact with the specified contact details has been archived. The contact must be "
-    "un-archived before creating new invoices or credit notes."
-)
+CONTACT_IDENTIFY = ("The Contact must contain at least 1 of the following elements to identify the contact: "
+                    "Name, ContactID, ContactNumber")
+CONTACT_ARCHIVED = ("The contact with the specified contact details has been archived. The contact must be "
+                    "un-archived before creating new invoices or credit notes.")
 DESCRIPTION_REQUIRED = "The description field is mandatory for each line item."
 # sandbox wording
-VOID_WITH_PAYMENT = (
-    "The status VOIDED cannot be applied to the invoice because it has payments or credit notes allocated to it."
-)
+VOID_WITH_PAYMENT = ("The status VOIDED cannot be applied to the invoice because it has payments or credit "
+                     "notes allocated to it.")
 INVOICE_NOT_FOUND = "Invoice could not be found"
 
 TRANSITIONS = {
@@ -137,16 +132,8 @@ def save_contact(org: Org, raw: Any, allow_update: bool) -> ElementResult:
     if existing is None and allow_update and not contact_id and _text(raw.get("ContactNumber")):
         existing = org.contact_by_number(_text(raw.get("ContactNumber")))
     contact = copy.deepcopy(existing) if existing else Contact(ContactID=new_id(), Name="")
-    for name in (
-        "Name",
-        "ContactNumber",
-        "AccountNumber",
-        "TaxNumber",
-        "EmailAddress",
-        "FirstName",
-        "LastName",
-        "DefaultCurrency",
-    ):
+    for name in ("Name", "ContactNumber", "AccountNumber", "TaxNumber", "EmailAddress", "FirstName", "LastName",
+                 "DefaultCurrency"):
         if name in raw:
             setattr(contact, name, _text(raw.get(name)))
     if "ContactStatus" in raw:
@@ -159,10 +146,8 @@ def save_contact(org: Org, raw: Any, allow_update: bool) -> ElementResult:
     elif contact.ContactStatus == "ACTIVE":
         clash = org.contact_by_name(contact.Name, exclude=contact.ContactID)
         if clash and clash.ContactStatus == "ACTIVE":
-            errors.append(
-                f"The contact name {contact.Name} is already assigned to another contact. The contact "
-                "name must be unique across all active contacts."
-            )
+            errors.append(f"The contact name {contact.Name} is already assigned to another contact. The contact "
+                          "name must be unique across all active contacts.")
     if len(contact.ContactNumber) > 50:
         errors.append("The ContactNumber must not be more than 50 characters long")
     if errors:
@@ -187,42 +172,21 @@ def _tracking(org: Org, raw: Any, where: str, errors: list[str]) -> list[dict[st
     for item in raw:
         item = item if isinstance(item, dict) else {}
         cat_id, cat_name = _text(item.get("TrackingCategoryID")).lower(), _text(item.get("Name"))
-        category = next(
-            (
-                c
-                for c in org.tracking
-                if (cat_id and c["TrackingCategoryID"] == cat_id)
-                or (not cat_id and c["Name"].casefold() == cat_name.casefold())
-            ),
-            None,
-        )
+        category = next((c for c in org.tracking if (cat_id and c["TrackingCategoryID"] == cat_id)
+                         or (not cat_id and c["Name"].casefold() == cat_name.casefold())), None)
         if category is None or category["Status"] != "ACTIVE":
             errors.append(f"The tracking category {cat_name or cat_id} does not exist or has been archived")
             continue
         opt_id, opt_name = _text(item.get("TrackingOptionID")).lower(), _text(item.get("Option"))
-        option = next(
-            (
-                o
-                for o in category["Options"]
-                if (opt_id and o["TrackingOptionID"] == opt_id)
-                or (not opt_id and o["Name"].casefold() == opt_name.casefold())
-            ),
-            None,
-        )
+        option = next((o for o in category["Options"] if (opt_id and o["TrackingOptionID"] == opt_id)
+                       or (not opt_id and o["Name"].casefold() == opt_name.casefold())), None)
         if option is None or option["Status"] != "ACTIVE":
-            errors.append(
-                f"The tracking option {opt_name or opt_id} does not exist or has been archived in "
-                f"tracking category {category['Name']}"
-            )
+            errors.append(f"The tracking option {opt_name or opt_id} does not exist or has been archived in "
+                          f"tracking category {category['Name']}")
             continue
-        result.append(
-            {
-                "Name": category["Name"],
-                "Option": option["Name"],
-                "TrackingCategoryID": category["TrackingCategoryID"],
-                "TrackingOptionID": option["TrackingOptionID"],
-            }
-        )
+        result.append({"Name": category["Name"], "Option": option["Name"],
+                       "TrackingCategoryID": category["TrackingCategoryID"],
+                       "TrackingOptionID": option["TrackingOptionID"]})
     return result
 
 
@@ -243,15 +207,13 @@ def _account_code(org: Org, raw: dict[str, Any], base: Line | None, errors: list
     if account is None or account["Type"] == "BANK" or account.get("SystemAccount"):
         errors.append(f"Account code '{code}' is not a valid code for this document.")
     elif account["Status"] != "ACTIVE":
-        errors.append(
-            f"Account code '{code}' has been archived, or deleted. Each line item must reference a valid account."
-        )
+        errors.append(f"Account code '{code}' has been archived, or deleted. Each line item must reference a "
+                      "valid account.")
     return account["Code"] if account else code
 
 
-def _amounts(
-    raw: dict[str, Any], base: Line | None, where: str, unit_dp: int, errors: list[str]
-) -> tuple[Decimal, Decimal, Decimal]:
+def _amounts(raw: dict[str, Any], base: Line | None, where: str, unit_dp: int, errors: list[str]
+             ) -> tuple[Decimal, Decimal, Decimal]:
     qty = _dec(raw.get("Quantity"), "Quantity", errors)
     unit = _dec(raw.get("UnitAmount"), "UnitAmount", errors)
     amount = _dec(raw.get("LineAmount"), "LineAmount", errors)
@@ -277,9 +239,8 @@ def _amounts(
     return qty, unit, amount
 
 
-def build_lines(
-    org: Org, raw_lines: Any, old: list[Line], line_amount_types: str, status: str, unit_dp: int, errors: list[str]
-) -> list[Line]:
+def build_lines(org: Org, raw_lines: Any, old: list[Line], line_amount_types: str, status: str, unit_dp: int,
+                errors: list[str]) -> list[Line]:
     """Apply Xero's LineItemID rules: known ID updates that line, no ID adds one, an omitted line is deleted."""
     if not isinstance(raw_lines, list):
         errors.append("LineItems must be a list")
@@ -310,16 +271,16 @@ def build_lines(
     return lines
 
 
-def _tax(
-    org: Org, raw: dict[str, Any], line: Line, base: Line | None, lat: str, errors: list[str]
-) -> tuple[str, Decimal]:
+def _tax(org: Org, raw: dict[str, Any], line: Line, base: Line | None, lat: str, errors: list[str]
+         ) -> tuple[str, Decimal]:
     tax_type = _text(raw.get("TaxType")) or (base.TaxType if base else "")
     if not tax_type:
         account = org.account_by_code(line.AccountCode) if line.AccountCode else None
         tax_type = account["TaxType"] if account else "NONE"
     rate_row = org.tax_rate(tax_type)
     if rate_row is None or rate_row["Status"] != "ACTIVE":
-        errors.append(f"The TaxType code '{tax_type}' does not exist or cannot be used for this type of transaction.")
+        errors.append(f"The TaxType code '{tax_type}' does not exist or cannot be used for this type of "
+                      "transaction.")
         return tax_type, ZERO
     if lat == "NoTax":
         return rate_row["TaxType"], ZERO
@@ -342,9 +303,8 @@ def compute_totals(invoice: Invoice) -> None:
 
 
 # -- bills ------------------------------------------------------------------------------------------------------
-def save_invoice(
-    org: Org, raw: Any, allow_update: bool, unit_dp: int = 2, forced_id: str | None = None
-) -> ElementResult:
+def save_invoice(org: Org, raw: Any, allow_update: bool, unit_dp: int = 2, forced_id: str | None = None
+                 ) -> ElementResult:
     """PUT (``allow_update=False``) or POST one invoice element."""
     if not isinstance(raw, dict):
         return _error_result({"InvoiceID": EMPTY_ID}, ["The invoice element is not valid"])
@@ -399,14 +359,9 @@ def _create_invoice(org: Org, raw: dict[str, Any], unit_dp: int) -> ElementResul
     status = _text(raw.get("Status")).upper() or "DRAFT"
     if status not in CREATE_STATUSES:
         errors.append(f"Invoice not of valid status for creation ({status})")
-    invoice = Invoice(
-        InvoiceID=new_id(),
-        Type=kind or "ACCPAY",
-        ContactID=contact.ContactID if contact else "",
-        Date=today(),
-        Status=status if status in CREATE_STATUSES else "DRAFT",
-        CurrencyCode=org.base_currency,
-    )
+    invoice = Invoice(InvoiceID=new_id(), Type=kind or "ACCPAY", ContactID=contact.ContactID if contact else "",
+                      Date=today(), Status=status if status in CREATE_STATUSES else "DRAFT",
+                      CurrencyCode=org.base_currency)
     _header_fields(org, raw, invoice, errors)
     if "LineItems" not in raw or not raw.get("LineItems"):
         errors.append("At least one line item must be specified")
@@ -453,7 +408,8 @@ def _update_invoice(org: Org, existing: Invoice, raw: dict[str, Any], unit_dp: i
     elif existing.Status == "AUTHORISED" and org.lock_error(existing.Date):
         errors.append(org.lock_error(existing.Date) or "")
     if errors:
-        return _invoice_errors(org, existing, raw, errors, org.contacts.get(existing.ContactID), existing.InvoiceID)
+        return _invoice_errors(org, existing, raw, errors, org.contacts.get(existing.ContactID),
+                               existing.InvoiceID)
     invoice = copy.deepcopy(existing)
     invoice.Status = requested or existing.Status
     contact = org.contacts.get(invoice.ContactID)
@@ -464,19 +420,11 @@ def _update_invoice(org: Org, existing: Invoice, raw: dict[str, Any], unit_dp: i
             invoice.ContactID = contact.ContactID if contact else invoice.ContactID
         _header_fields(org, raw, invoice, errors)
         if "LineItems" in raw:
-            invoice.lines = build_lines(
-                org, raw.get("LineItems"), existing.lines, invoice.LineAmountTypes, invoice.Status, unit_dp, errors
-            )
+            invoice.lines = build_lines(org, raw.get("LineItems"), existing.lines, invoice.LineAmountTypes,
+                                        invoice.Status, unit_dp, errors)
         elif invoice.Status in {"SUBMITTED", "AUTHORISED"}:
-            build_lines(
-                org,
-                [{"LineItemID": line.LineItemID} for line in invoice.lines],
-                existing.lines,
-                invoice.LineAmountTypes,
-                invoice.Status,
-                unit_dp,
-                errors,
-            )
+            build_lines(org, [{"LineItemID": line.LineItemID} for line in invoice.lines], existing.lines,
+                        invoice.LineAmountTypes, invoice.Status, unit_dp, errors)
         compute_totals(invoice)
         _posting_checks(org, invoice, errors)
     if errors:
@@ -488,9 +436,8 @@ def _update_invoice(org: Org, existing: Invoice, raw: dict[str, Any], unit_dp: i
     return ElementResult(True, render_invoice(org, invoice, unit_dp=unit_dp) | {"StatusAttributeString": "OK"})
 
 
-def _invoice_errors(
-    org: Org, invoice: Invoice, raw: dict[str, Any], errors: list[str], contact: Contact | None, invoice_id: str
-) -> ElementResult:
+def _invoice_errors(org: Org, invoice: Invoice, raw: dict[str, Any], errors: list[str], contact: Contact | None,
+                    invoice_id: str) -> ElementResult:
     """Echo the element as Xero does: the processed invoice with the submitted contact and the messages."""
     data = render_invoice(org, invoice)
     data["InvoiceID"] = invoice_id
@@ -575,16 +522,9 @@ def save_payment(org: Org, raw: Any) -> ElementResult:
         echoed.setdefault("PaymentID", EMPTY_ID)
         return _error_result(echoed, errors or ["The payment is not valid"], "HasValidationErrors")
     rate = _dec(raw.get("CurrencyRate"), "CurrencyRate", []) or invoice.CurrencyRate
-    payment = Payment(
-        PaymentID=new_id(),
-        InvoiceID=invoice.InvoiceID,
-        AccountID=account["AccountID"],
-        Date=day,
-        Amount=money(amount),
-        Reference=_text(raw.get("Reference")),
-        CurrencyRate=rate,
-        IsReconciled=bool(raw.get("IsReconciled")),
-    )
+    payment = Payment(PaymentID=new_id(), InvoiceID=invoice.InvoiceID, AccountID=account["AccountID"], Date=day,
+                      Amount=money(amount), Reference=_text(raw.get("Reference")), CurrencyRate=rate,
+                      IsReconciled=bool(raw.get("IsReconciled")))
     org.payments[payment.PaymentID] = payment
     apply_payment(invoice, payment.Amount, day)
     return ElementResult(True, render_payment(org, payment) | {"StatusAttributeString": "OK"})
@@ -606,11 +546,8 @@ def delete_payment(org: Org, payment: Payment, raw: Any) -> ElementResult:
     if isinstance(raw, dict) and isinstance(raw.get("Payments"), list) and raw["Payments"]:
         element = raw["Payments"][0]
     errors: list[str] = []
-    if (
-        not isinstance(element, dict)
-        or set(element) - {"Status", "PaymentID"}
-        or _text(element.get("Status")).upper() != "DELETED"
-    ):
+    if not isinstance(element, dict) or set(element) - {"Status", "PaymentID"} or \
+            _text(element.get("Status")).upper() != "DELETED":
         errors.append(ONLY_STATUS)
     elif payment.Status == "DELETED":
         errors.append("This payment has already been deleted")

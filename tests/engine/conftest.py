@@ -96,13 +96,7 @@ class XeroErp:
 
     def bills(self) -> list[Bill]:
         return [
-            Bill(
-                i["InvoiceID"],
-                i["InvoiceNumber"],
-                Decimal(str(i["Total"])),
-                i["LineItems"][0]["Description"],
-                i["Status"],
-            )
+            Bill(i["InvoiceID"], i["InvoiceNumber"], Decimal(str(i["Total"])), i["LineItems"][0]["Description"], i["Status"])
             for i in self._tenant_state()["Invoices"]
             if i["Type"] == "ACCPAY"
         ]
@@ -182,11 +176,7 @@ class EconomicErp:
                     vouchers.setdefault(line["voucherNumber"], []).append(line)
             for number, booked in sorted(vouchers.items()):
                 amount = max(abs(Decimal(str(line["amount"]))) for line in booked)
-                entry = {
-                    **booked[0],
-                    "amount": amount,
-                    "voucher": {"voucherNumber": number, "accountingYear": {"year": year}},
-                }
+                entry = {**booked[0], "amount": amount, "voucher": {"voucherNumber": number, "accountingYear": {"year": year}}}
                 out.append(("booked", entry))
         return out
 

@@ -1,4 +1,4 @@
-""" "Book after sync" (an integration option, off by default): e-conomic entries Roger created are booked right
+""""Book after sync" (an integration option, off by default): e-conomic entries Roger created are booked right
 after their sync, and only those; booked entries never change again (R12)."""
 
 from __future__ import annotations

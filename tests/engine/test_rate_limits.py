@@ -47,6 +47,10 @@ def api_calls(sandbox, tenant) -> list[dict]:
     ]
 
 
+
+
+
+
 def make_documents(company, master, n: int, *, paid_every: int = 2, prefix: str = "RL") -> list[int]:
     """``n`` approved documents, every ``paid_every``-th one paid (bulk insert: scene setting, not behaviour)."""
     docs = [

@@ -58,9 +58,7 @@ def test_it_creates_the_bill_when_a_document_is_approved(erp, make_document):
     )
     assert attempt.erp_id == bill.erp_id and attempt.request_data
     sent = str(attempt.request_data)
-    assert "access_token" not in sent and all(
-        secret not in sent for secret in erp.integration.get_credentials().values()
-    )
+    assert "access_token" not in sent and all(secret not in sent for secret in erp.integration.get_credentials().values())
 
 
 def test_it_updates_the_bill_when_a_synced_field_changes(erp, make_document):

@@ -19,16 +19,8 @@ def bill(**overrides: Any) -> dict[str, Any]:
         "Status": "AUTHORISED",
         "LineAmountTypes": "Exclusive",
         "CurrencyCode": "DKK",
-        "LineItems": [
-            {
-                "Description": "Paper",
-                "Quantity": 1,
-                "UnitAmount": 100,
-                "AccountCode": "461",
-                "TaxType": "INPUT",
-                "Tracking": [{"Name": "Department", "Option": "Sales"}],
-            }
-        ],
+        "LineItems": [{"Description": "Paper", "Quantity": 1, "UnitAmount": 100, "AccountCode": "461",
+                       "TaxType": "INPUT", "Tracking": [{"Name": "Department", "Option": "Sales"}]}],
     }
     data.update(overrides)
     return data
@@ -43,14 +35,8 @@ def create_bill(api: XeroApi, **overrides: Any) -> dict[str, Any]:
 
 
 def pay(api: XeroApi, invoice_id: str, amount: float, **overrides: Any) -> Any:
-    payment = {
-        "Invoice": {"InvoiceID": invoice_id},
-        "Account": {"Code": "090"},
-        "Date": "2025-03-20",
-        "Amount": amount,
-        "Reference": "roger:payment:1",
-        **overrides,
-    }
+    payment = {"Invoice": {"InvoiceID": invoice_id}, "Account": {"Code": "090"}, "Date": "2025-03-20",
+               "Amount": amount, "Reference": "roger:payment:1", **overrides}
     return api.put("Payments", json={"Payments": [payment]})
 
 

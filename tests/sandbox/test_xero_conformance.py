@@ -37,13 +37,8 @@ def _check(openapi: Any, api: XeroApi, method: str, path: str, **kwargs: Any) ->
 
     response = api.request(method, path, **kwargs)
     assert response.status_code in {200, 400}, (method, path, response.status_code, response.text[:300])
-    prepared = requests.Request(
-        method,
-        f"{XERO}/{path}",
-        params=kwargs.get("params"),
-        json=kwargs.get("json"),
-        headers={**api.session.headers, **kwargs.get("headers", {})},
-    ).prepare()
+    prepared = requests.Request(method, f"{XERO}/{path}", params=kwargs.get("params"), json=kwargs.get("json"),
+                                headers={**api.session.headers, **kwargs.get("headers", {})}).prepare()
     openapi.validate_response(RequestsOpenAPIRequest(prepared), RequestsOpenAPIResponse(response))
     return response
 
@@ -54,68 +49,23 @@ def test_it_returns_responses_that_conform_to_xeros_openapi(openapi: Any, sandbo
     for path in ("Organisation", "Accounts", "TaxRates", "TrackingCategories", "Contacts"):
         _check(openapi, api, "GET", path)
 
-    created = _check(
-        openapi,
-        api,
-        "PUT",
-        "Invoices",
-        params={"summarizeErrors": "false"},
-        json={
-            "Invoices": [
-                bill(),
-                bill(LineAmountTypes="Inclusive"),
-                bill(LineItems=[{"Description": "x", "AccountCode": "999"}]),
-            ]
-        },
-    )
+    created = _check(openapi, api, "PUT", "Invoices", params={"summarizeErrors": "false"}, json={"Invoices": [
+        bill(), bill(LineAmountTypes="Inclusive"), bill(LineItems=[{"Description": "x", "AccountCode": "999"}])]})
     invoice = created.json()["Invoices"][0]
     _check(openapi, api, "PUT", "Invoices", json={"Invoices": [bill(Status="PAID")]})  # 400 ValidationException
-    _check(
-        openapi,
-        api,
-        "POST",
-        "Invoices",
-        params={"summarizeErrors": "false"},
-        json={"Invoices": [{"InvoiceID": invoice["InvoiceID"], "Status": "AUTHORISED", "InvoiceNumber": "F-9"}]},
-    )
-    _check(
-        openapi,
-        api,
-        "POST",
-        f"Invoices/{invoice['InvoiceID']}",
-        json={"Invoices": [{"InvoiceID": invoice["InvoiceID"], "Status": "DRAFT"}]},
-    )  # 400
+    _check(openapi, api, "POST", "Invoices", params={"summarizeErrors": "false"}, json={"Invoices": [
+        {"InvoiceID": invoice["InvoiceID"], "Status": "AUTHORISED", "InvoiceNumber": "F-9"}]})
+    _check(openapi, api, "POST", f"Invoices/{invoice['InvoiceID']}",
+           json={"Invoices": [{"InvoiceID": invoice["InvoiceID"], "Status": "DRAFT"}]})  # 400
     _check(openapi, api, "GET", "Invoices", params={"where": 'Type=="ACCPAY"'})
     _check(openapi, api, "GET", "Invoices", params={"page": "1", "IDs": invoice["InvoiceID"]})
     _check(openapi, api, "GET", f"Invoices/{invoice['InvoiceID']}")
 
-    payment = _check(
-        openapi,
-        api,
-        "PUT",
-        "Payments",
-        json={
-            "Payments": [
-                {
-                    "Invoice": {"InvoiceID": invoice["InvoiceID"]},
-                    "Account": {"Code": "090"},
-                    "Date": "2025-03-20",
-                    "Amount": 25,
-                    "Reference": "p-1",
-                }
-            ]
-        },
-    ).json()["Payments"][0]
-    _check(
-        openapi,
-        api,
-        "PUT",
-        "Payments",
-        params={"summarizeErrors": "false"},
-        json={
-            "Payments": [{"Invoice": {"InvoiceID": invoice["InvoiceID"]}, "Account": {"Code": "090"}, "Amount": 1000}]
-        },
-    )
+    payment = _check(openapi, api, "PUT", "Payments", json={"Payments": [
+        {"Invoice": {"InvoiceID": invoice["InvoiceID"]}, "Account": {"Code": "090"}, "Date": "2025-03-20",
+         "Amount": 25, "Reference": "p-1"}]}).json()["Payments"][0]
+    _check(openapi, api, "PUT", "Payments", params={"summarizeErrors": "false"}, json={"Payments": [
+        {"Invoice": {"InvoiceID": invoice["InvoiceID"]}, "Account": {"Code": "090"}, "Amount": 1000}]})
     _check(openapi, api, "GET", "Payments", params={"where": 'Reference=="p-1"'})
     _check(openapi, api, "GET", f"Payments/{payment['PaymentID']}")
     _check(openapi, api, "POST", f"Payments/{payment['PaymentID']}", json={"Amount": 1})  # 400

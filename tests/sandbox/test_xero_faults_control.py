@@ -44,7 +44,8 @@ def test_it_times_out_without_processing(sandbox: SandboxClient, tenant: dict, a
     assert api.put("Invoices", json={"Invoices": [bill()]}).status_code == 200  # the fault was used once
 
 
-def test_it_answers_500_and_html_502_without_processing(sandbox: SandboxClient, tenant: dict, api: XeroApi) -> None:
+def test_it_answers_500_and_html_502_without_processing(sandbox: SandboxClient, tenant: dict,
+                                                        api: XeroApi) -> None:
     sandbox.fault(method="PUT", path="Invoices", kind="500")
     assert api.put("Invoices", json={"Invoices": [bill()]}).status_code == 500
     sandbox.fault(method="PUT", path="Invoices", kind="html_502")
@@ -78,19 +79,14 @@ def test_it_applies_faults_to_the_next_n_matching_requests_only(sandbox: Sandbox
     assert [api.get("Accounts").status_code for _ in range(3)] == [500, 500, 200]
 
 
-def test_it_logs_requests_in_order_with_secrets_masked(sandbox: SandboxClient, tenant: dict, api: XeroApi) -> None:
-    requests.post(
-        f"{sandbox.url}/xero/identity/connect/token",
-        auth=("app", "very-secret"),
-        timeout=5,
-        data={"grant_type": "refresh_token", "refresh_token": tenant["refresh_token"]},
-    )
+def test_it_logs_requests_in_order_with_secrets_masked(sandbox: SandboxClient, tenant: dict,
+                                                      api: XeroApi) -> None:
+    requests.post(f"{sandbox.url}/xero/identity/connect/token", auth=("app", "very-secret"), timeout=5,
+                  data={"grant_type": "refresh_token", "refresh_token": tenant["refresh_token"]})
     create_bill(api)
     log = sandbox.requests(erp="xero")
-    assert [(e["method"], e["path"]) for e in log] == [
-        ("POST", "/xero/identity/connect/token"),
-        ("PUT", "/xero/api.xro/2.0/Invoices"),
-    ]
+    assert [(e["method"], e["path"]) for e in log] == [("POST", "/xero/identity/connect/token"),
+                                                        ("PUT", "/xero/api.xro/2.0/Invoices")]
     text = str(log)
     for secret in (tenant["refresh_token"], tenant["access_token"], "very-secret"):
         assert secret not in text
@@ -143,9 +139,8 @@ def test_it_validates_fault_rules(sandbox: SandboxClient) -> None:
 
 def test_it_serves_a_deep_link_page(sandbox: SandboxClient, api: XeroApi) -> None:
     created = create_bill(api)
-    page = requests.get(
-        f"{sandbox.url}/xero/go/AccountsPayable/View.aspx", params={"InvoiceID": created["InvoiceID"]}, timeout=5
-    )
+    page = requests.get(f"{sandbox.url}/xero/go/AccountsPayable/View.aspx",
+                        params={"InvoiceID": created["InvoiceID"]}, timeout=5)
     assert page.status_code == 200
     assert "F-2025-001" in page.text and "Nordic Paper ApS" in page.text and "AUTHORISED" in page.text
     assert "125.00" in page.text
@@ -159,28 +154,19 @@ def test_the_bill_page_lets_a_person_book_the_bill_like_an_accountant_in_xero(
     page = requests.get(view, params={"InvoiceID": created["InvoiceID"]}, timeout=5)
     assert "action='/xero/go/AccountsPayable/Act'" in page.text and "value='pay'" in page.text
 
-    paid = requests.post(
-        f"{sandbox.url}/xero/go/AccountsPayable/Act",
-        data={"InvoiceID": created["InvoiceID"], "action": "pay"},
-        timeout=5,
-    )
+    paid = requests.post(f"{sandbox.url}/xero/go/AccountsPayable/Act",
+                         data={"InvoiceID": created["InvoiceID"], "action": "pay"}, timeout=5)
     assert paid.status_code == 200 and paid.url.startswith(view)  # back on the bill's page
     [invoice] = _invoices(sandbox, tenant)
     assert invoice["Status"] == "PAID" and "value='pay'" not in paid.text
 
-    locked = requests.post(
-        f"{sandbox.url}/xero/go/AccountsPayable/Act",
-        data={"InvoiceID": created["InvoiceID"], "action": "lock_period"},
-        timeout=5,
-    )
+    locked = requests.post(f"{sandbox.url}/xero/go/AccountsPayable/Act",
+                           data={"InvoiceID": created["InvoiceID"], "action": "lock_period"}, timeout=5)
     assert "Remove the period lock date" in locked.text
     assert api.get("Organisation").json()["Organisations"][0]["PeriodLockDate"]
 
-    unknown = requests.post(
-        f"{sandbox.url}/xero/go/AccountsPayable/Act",
-        data={"InvoiceID": created["InvoiceID"], "action": "delete-everything"},
-        timeout=5,
-    )
+    unknown = requests.post(f"{sandbox.url}/xero/go/AccountsPayable/Act",
+                            data={"InvoiceID": created["InvoiceID"], "action": "delete-everything"}, timeout=5)
     assert unknown.status_code == 400 and "Unknown action" in unknown.text
 
 
@@ -201,10 +187,8 @@ def test_it_is_thread_safe_under_concurrent_writes(sandbox: SandboxClient, tenan
             response = local.put("Invoices", json={"Invoices": [bill(InvoiceNumber=f"T-{n}-{i}")]})
             if response.status_code != 200:
                 errors.append(response.text)
-            update = local.post(
-                f"Invoices/{created['InvoiceID']}",
-                json={"InvoiceID": created["InvoiceID"], "InvoiceNumber": f"U-{n}-{i}"},
-            )
+            update = local.post(f"Invoices/{created['InvoiceID']}",
+                                json={"InvoiceID": created["InvoiceID"], "InvoiceNumber": f"U-{n}-{i}"})
             if update.status_code != 200:
                 errors.append(update.text)
 

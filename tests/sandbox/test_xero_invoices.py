@@ -36,19 +36,8 @@ def test_it_computes_totals_exclusive_inclusive_and_no_tax(api: XeroApi) -> None
     no_tax = create_bill(api, LineAmountTypes="NoTax")
     assert (no_tax["TotalTax"], no_tax["Total"]) == (0.0, 100.0)
 
-    override = create_bill(
-        api,
-        LineItems=[
-            {
-                "Description": "x",
-                "Quantity": 3,
-                "UnitAmount": 33.33,
-                "AccountCode": "429",
-                "TaxType": "INPUT",
-                "TaxAmount": 25.01,
-            }
-        ],
-    )
+    override = create_bill(api, LineItems=[{"Description": "x", "Quantity": 3, "UnitAmount": 33.33,
+                                            "AccountCode": "429", "TaxType": "INPUT", "TaxAmount": 25.01}])
     assert (override["SubTotal"], override["TotalTax"], override["Total"]) == (99.99, 25.01, 125.0)
 
 
@@ -58,23 +47,13 @@ def test_it_drops_the_reference_on_bills(api: XeroApi) -> None:
 
 
 def test_it_updates_lines_by_line_item_id(api: XeroApi) -> None:
-    created = create_bill(
-        api,
-        Status="DRAFT",
-        LineItems=[
-            {"Description": "a", "UnitAmount": 10, "AccountCode": "429"},
-            {"Description": "b", "UnitAmount": 20, "AccountCode": "429"},
-        ],
-    )
+    created = create_bill(api, Status="DRAFT", LineItems=[
+        {"Description": "a", "UnitAmount": 10, "AccountCode": "429"},
+        {"Description": "b", "UnitAmount": 20, "AccountCode": "429"}])
     first, second = created["LineItems"]
-    response = _update(
-        api,
-        created["InvoiceID"],
-        LineItems=[
-            {"LineItemID": first["LineItemID"], "UnitAmount": 15},
-            {"Description": "c", "UnitAmount": 5, "AccountCode": "400"},
-        ],
-    )
+    response = _update(api, created["InvoiceID"], LineItems=[
+        {"LineItemID": first["LineItemID"], "UnitAmount": 15},
+        {"Description": "c", "UnitAmount": 5, "AccountCode": "400"}])
     assert response.status_code == 200, response.text
     lines = response.json()["Invoices"][0]["LineItems"]
     assert lines[0]["LineItemID"] == first["LineItemID"] and lines[0]["Description"] == "a"
@@ -85,11 +64,8 @@ def test_it_updates_lines_by_line_item_id(api: XeroApi) -> None:
 
 def test_it_refuses_an_unknown_line_item_id(api: XeroApi) -> None:
     created = create_bill(api, Status="DRAFT")
-    response = _update(
-        api,
-        created["InvoiceID"],
-        LineItems=[{"LineItemID": "11111111-1111-1111-1111-111111111111", "Description": "x"}],
-    )
+    response = _update(api, created["InvoiceID"], LineItems=[
+        {"LineItemID": "11111111-1111-1111-1111-111111111111", "Description": "x"}])
     assert response.status_code == 400
 
 
@@ -133,8 +109,7 @@ def test_it_refuses_edits_to_booked_bills(sandbox: SandboxClient, tenant: dict, 
     assert pay(api, part_paid["InvoiceID"], 10).status_code == 200
     response = _update(api, part_paid["InvoiceID"], Status="AUTHORISED", InvoiceNumber="X")
     assert messages(response.json()) == [
-        "This document cannot be edited as it has a payment or credit note allocated to it."
-    ]
+        "This document cannot be edited as it has a payment or credit note allocated to it."]
     void = _update(api, part_paid["InvoiceID"], Status="VOIDED")
     assert void.status_code == 400
 
@@ -153,27 +128,23 @@ def test_it_refuses_edits_to_booked_bills(sandbox: SandboxClient, tenant: dict, 
     sandbox.xero_action(tenant["tenant_id"], "credit", invoice_id=credited["InvoiceID"], amount=5)
     response = _update(api, credited["InvoiceID"], Status="AUTHORISED")
     assert messages(response.json()) == [
-        "This document cannot be edited as it has a payment or credit note allocated to it."
-    ]
+        "This document cannot be edited as it has a payment or credit note allocated to it."]
 
 
 def test_it_enforces_lock_dates(sandbox: SandboxClient, tenant: dict, api: XeroApi) -> None:
     before = create_bill(api, Date="2018-11-15")
-    sandbox.xero_action(
-        tenant["tenant_id"], "set_lock_dates", period_lock_date="2018-11-30", end_of_year_lock_date="2018-06-30"
-    )
+    sandbox.xero_action(tenant["tenant_id"], "set_lock_dates", period_lock_date="2018-11-30",
+                        end_of_year_lock_date="2018-06-30")
     organisation = api.get("Organisation").json()["Organisations"][0]
     assert organisation["PeriodLockDate"] == "/Date(1543536000000+0000)/"
     assert "EndOfYearLockDate" in organisation
 
     response = api.put("Invoices", json={"Invoices": [bill(Date="2018-11-30")]})
     assert messages(response.json()) == [
-        "The document date cannot be before the period lock date, currently set at 30-Nov-2018"
-    ]
+        "The document date cannot be before the period lock date, currently set at 30-Nov-2018"]
     response = api.put("Invoices", json={"Invoices": [bill(Date="2018-05-01")]})
     assert messages(response.json()) == [
-        "The document date cannot be before the end of year lock date, currently set at 30-Jun-2018"
-    ]
+        "The document date cannot be before the end of year lock date, currently set at 30-Jun-2018"]
 
     draft = api.put("Invoices", json={"Invoices": [bill(Date="2018-11-01", Status="DRAFT")]})
     assert draft.status_code == 200  # drafts create no journals, so Xero accepts them in a locked period
@@ -184,19 +155,15 @@ def test_it_enforces_lock_dates(sandbox: SandboxClient, tenant: dict, api: XeroA
     assert create_bill(api, Date="2018-12-01")["Status"] == "AUTHORISED"
 
 
-@pytest.mark.parametrize(
-    ("line", "message"),
-    [
-        ({"AccountCode": "999"}, "Account code '999' is not a valid code for this document."),
-        ({"AccountCode": "090"}, "Account code '090' is not a valid code for this document."),
-        (
-            {"AccountCode": "477"},
-            "Account code '477' has been archived, or deleted. Each line item must reference a valid account.",
-        ),
-        ({"TaxType": "NOPE"}, "The TaxType code 'NOPE' does not exist or cannot be used for this type of transaction."),
-        ({"Description": ""}, "The description field is mandatory for each line item."),
-    ],
-)
+@pytest.mark.parametrize(("line", "message"), [
+    ({"AccountCode": "999"}, "Account code '999' is not a valid code for this document."),
+    ({"AccountCode": "090"}, "Account code '090' is not a valid code for this document."),
+    ({"AccountCode": "477"}, "Account code '477' has been archived, or deleted. Each line item must reference "
+                             "a valid account."),
+    ({"TaxType": "NOPE"}, "The TaxType code 'NOPE' does not exist or cannot be used for this type of "
+                          "transaction."),
+    ({"Description": ""}, "The description field is mandatory for each line item."),
+])
 def test_it_validates_line_items(api: XeroApi, line: dict, message: str) -> None:
     base = {"Description": "x", "UnitAmount": 10, "AccountCode": "461", "TaxType": "INPUT"}
     response = api.put("Invoices", json={"Invoices": [bill(LineItems=[{**base, **line}])]})
@@ -205,24 +172,18 @@ def test_it_validates_line_items(api: XeroApi, line: dict, message: str) -> None
 
 
 def test_it_validates_tracking_contact_and_currency(sandbox: SandboxClient, tenant: dict, api: XeroApi) -> None:
-    line = {
-        "Description": "x",
-        "UnitAmount": 10,
-        "AccountCode": "461",
-        "Tracking": [{"Name": "Department", "Option": "Nowhere"}],
-    }
+    line = {"Description": "x", "UnitAmount": 10, "AccountCode": "461",
+            "Tracking": [{"Name": "Department", "Option": "Nowhere"}]}
     assert api.put("Invoices", json={"Invoices": [bill(LineItems=[line])]}).status_code == 400
     assert api.put("Invoices", json={"Invoices": [bill(CurrencyCode="SEK")]}).json()["Elements"][0][
-        "ValidationErrors"
-    ] == [{"Message": "Organisation is not subscribed to currency SEK"}]
+        "ValidationErrors"] == [{"Message": "Organisation is not subscribed to currency SEK"}]
 
     created = create_bill(api)
     sandbox.xero_action(tenant["tenant_id"], "archive_contact", contact_id=created["Contact"]["ContactID"])
     response = api.put("Invoices", json={"Invoices": [bill(Contact={"ContactID": created["Contact"]["ContactID"]})]})
     assert messages(response.json()) == [
         "The contact with the specified contact details has been archived. The contact must be un-archived "
-        "before creating new invoices or credit notes."
-    ]
+        "before creating new invoices or credit notes."]
     response = api.put("Invoices", json={"Invoices": [bill(Type=None, Contact={})]})
     assert len(messages(response.json())) >= 2
 
@@ -251,10 +212,8 @@ def test_it_keeps_valid_elements_when_summarizing_errors(api: XeroApi, sandbox: 
 
 
 def test_it_returns_every_element_with_summarize_errors_false(api: XeroApi) -> None:
-    response = api.put(
-        "Invoices?summarizeErrors=false",
-        json={"Invoices": [bill(), bill(LineItems=[{"Description": "x", "AccountCode": "999"}])]},
-    )
+    response = api.put("Invoices?summarizeErrors=false",
+                       json={"Invoices": [bill(), bill(LineItems=[{"Description": "x", "AccountCode": "999"}])]})
     assert response.status_code == 200
     good, bad = response.json()["Invoices"]
     assert good["StatusAttributeString"] == "OK" and good["HasErrors"] is False
@@ -265,10 +224,8 @@ def test_it_returns_every_element_with_summarize_errors_false(api: XeroApi) -> N
 
 def test_it_updates_or_creates_with_post(api: XeroApi) -> None:
     created = create_bill(api, Status="DRAFT")
-    response = api.post(
-        "Invoices?summarizeErrors=false",
-        json={"Invoices": [{"InvoiceID": created["InvoiceID"], "InvoiceNumber": "CHANGED"}, bill(InvoiceNumber="NEW")]},
-    )
+    response = api.post("Invoices?summarizeErrors=false", json={"Invoices": [
+        {"InvoiceID": created["InvoiceID"], "InvoiceNumber": "CHANGED"}, bill(InvoiceNumber="NEW")]})
     updated, new = response.json()["Invoices"]
     assert updated["InvoiceID"] == created["InvoiceID"] and updated["InvoiceNumber"] == "CHANGED"
     assert new["InvoiceID"] != created["InvoiceID"] and new["InvoiceNumber"] == "NEW"
@@ -276,13 +233,8 @@ def test_it_updates_or_creates_with_post(api: XeroApi) -> None:
 
 def test_it_filters_invoices(api: XeroApi) -> None:
     one = create_bill(api, Url="https://roger.example/documents/1", InvoiceNumber="A-1")
-    two = create_bill(
-        api,
-        Url="https://roger.example/documents/2",
-        InvoiceNumber="A-2",
-        Status="DRAFT",
-        Contact={"Name": "Other Vendor", "ContactNumber": "V-200"},
-    )
+    two = create_bill(api, Url="https://roger.example/documents/2", InvoiceNumber="A-2", Status="DRAFT",
+                      Contact={"Name": "Other Vendor", "ContactNumber": "V-200"})
 
     def ids(**params: str) -> list[str]:
         response = api.get("Invoices", params=params)
@@ -291,14 +243,13 @@ def test_it_filters_invoices(api: XeroApi) -> None:
 
     assert ids(where='Type=="ACCPAY" AND Url=="https://roger.example/documents/2"') == [two["InvoiceID"]]
     assert ids(where=f'Contact.ContactID==guid("{one["Contact"]["ContactID"]}") && InvoiceNumber=="A-1"') == [
-        one["InvoiceID"]
-    ]
+        one["InvoiceID"]]
     assert ids(where='Status=="DRAFT" OR InvoiceNumber=="A-1"') == [one["InvoiceID"], two["InvoiceID"]]
     assert ids(IDs=two["InvoiceID"]) == [two["InvoiceID"]]
     assert ids(InvoiceNumbers="A-1") == [one["InvoiceID"]]
     assert ids(ContactIDs=two["Contact"]["ContactID"]) == [two["InvoiceID"]]
     assert ids(Statuses="AUTHORISED,DRAFT") == [one["InvoiceID"], two["InvoiceID"]]
-    assert ids(where="Date>=DateTime(2025,03,10) AND Total>100") == [one["InvoiceID"], two["InvoiceID"]]
+    assert ids(where='Date>=DateTime(2025,03,10) AND Total>100') == [one["InvoiceID"], two["InvoiceID"]]
     assert api.get("Invoices", params={"where": 'Status=="'}).status_code == 400
 
 

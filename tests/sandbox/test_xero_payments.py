@@ -46,8 +46,7 @@ def test_it_refuses_payments_in_a_locked_period(sandbox: SandboxClient, tenant: 
     sandbox.xero_action(tenant["tenant_id"], "set_lock_dates", period_lock_date="2025-03-31")
     response = pay(api, created["InvoiceID"], 10, Date="2025-03-20")
     assert messages(response.json()) == [
-        "The document date cannot be before the period lock date, currently set at 31-Mar-2025"
-    ]
+        "The document date cannot be before the period lock date, currently set at 31-Mar-2025"]
 
 
 def test_it_deletes_a_payment_and_reopens_the_bill(api: XeroApi) -> None:
@@ -82,23 +81,15 @@ def test_it_finds_payments_by_reference_and_invoice(api: XeroApi) -> None:
     pay(api, created["InvoiceID"], 6, Reference="roger:p:2")
     found = api.get("Payments", params={"where": 'Reference=="roger:p:2"'}).json()["Payments"]
     assert [p["Amount"] for p in found] == [6.0]
-    by_invoice = api.get(
-        "Payments", params={"where": f'Invoice.InvoiceID==guid("{created["InvoiceID"]}") AND Status=="AUTHORISED"'}
-    ).json()
+    by_invoice = api.get("Payments", params={
+        "where": f'Invoice.InvoiceID==guid("{created["InvoiceID"]}") AND Status=="AUTHORISED"'}).json()
     assert len(by_invoice["Payments"]) == 2
 
 
 def test_it_creates_one_payment_with_post(api: XeroApi) -> None:
     created = create_bill(api)
-    response = api.post(
-        "Payments",
-        json={
-            "Invoice": {"InvoiceID": created["InvoiceID"]},
-            "Account": {"Code": "090"},
-            "Date": "2025-03-21",
-            "Amount": 10,
-        },
-    )
+    response = api.post("Payments", json={"Invoice": {"InvoiceID": created["InvoiceID"]},
+                                          "Account": {"Code": "090"}, "Date": "2025-03-21", "Amount": 10})
     assert response.status_code == 200
     assert response.json()["Payments"][0]["Amount"] == 10.0
 
