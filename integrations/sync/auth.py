@@ -99,9 +99,10 @@ def mark_needs_reconnect(integration_id: int, message: str, *, credentials: str 
             connection=Integration.Connection.NEEDS_RECONNECT, connection_message=reconnect_message(message)
         ):
             return False
-        SyncJob.objects.filter(integration_id=integration_id, state=SyncJob.State.PENDING).update(
-            state=SyncJob.State.PAUSED
-        )
+        from integrations.jobs import lock_jobs
+
+        pending = lock_jobs(SyncJob.objects.filter(integration_id=integration_id, state=SyncJob.State.PENDING))
+        SyncJob.objects.filter(pk__in=pending).update(state=SyncJob.State.PAUSED)
     return True
 
 
