@@ -123,8 +123,6 @@ def one_round(seed: int, erps: list, env: dict[str, str], make_document, company
         for erp in erps:
             erp.sandbox._call("DELETE", "faults")
         quiet = wait_for(lambda: quiescent(), 90, every=1.0)
-        if not quiet and os.environ.get("ROGER_FAULT_DIAG"):
-            exec(open(os.environ["ROGER_FAULT_DIAG"]).read())
         assert quiet, failure(state, f"no quiescence within 90 s; open jobs: {open_jobs()}")
     finally:
         for cluster in clusters:
@@ -138,11 +136,15 @@ def quiescent() -> bool:
 
 
 def open_jobs() -> list:
-    return list(
-        SyncJob.objects.filter(state__in=SyncJob.OPEN_STATES).values_list(
-            "document_id", "integration_id", "state", "attempts", "next_attempt_at", "lease_expires_at"
+    """The jobs still open, each with its state and its document's latest log record there."""
+    out = []
+    for job in SyncJob.objects.filter(state__in=SyncJob.OPEN_STATES):
+        last = SyncAttempt.objects.filter(document_id=job.document_id, integration_id=job.integration_id).last()
+        out.append(
+            (job.document_id, job.integration_id, job.state, job.attempts, job.next_attempt_at,
+             last and (last.entry_kind, last.action, last.outcome, last.erp_message[:120]))
         )
-    )
+    return out
 
 
 def act(state: Round) -> None:
