@@ -139,7 +139,7 @@ def open_jobs() -> list:
     """The jobs still open, each with its state and its document's latest log record there."""
     out = []
     for job in SyncJob.objects.filter(state__in=SyncJob.OPEN_STATES):
-        last = SyncAttempt.objects.filter(document_id=job.document_id, integration_id=job.integration_id).last()
+        last = SyncAttempt.objects.filter(document_id=job.document_id, integration_id=job.integration_id).first()
         out.append(
             (job.document_id, job.integration_id, job.state, job.attempts, job.next_attempt_at,
              last and (last.entry_kind, last.action, last.outcome, last.erp_message[:120]))
