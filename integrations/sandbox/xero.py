@@ -17,6 +17,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+from integrations.sandbox import xero_scopes as scopes
 from integrations.sandbox.base import ErpModule, SandboxEnv, register
 from integrations.sandbox.faults import FaultRule, apply_fault
 from integrations.sandbox.limits import LimitSpec, StoredResponse
@@ -29,6 +30,7 @@ from integrations.sandbox.xero_pages import PagesMixin
 from integrations.sandbox.xero_reads import ReadsMixin
 from integrations.sandbox.xero_render import render_contact, render_invoice, render_organisation, render_payment
 from integrations.sandbox.xero_responses import not_found, problem, validation_error_message
+from integrations.sandbox.xero_volume import high_volume_exception, unoptimised
 from integrations.sandbox.xero_writes import WritesMixin
 from integrations.sandbox.xero_xml import to_xml
 
@@ -49,13 +51,19 @@ class XeroModule(ControlMixin, PagesMixin, WritesMixin, ReadsMixin, IdentityMixi
         self.auth = AuthStore()
 
     def default_config(self) -> dict[str, Any]:
-        # Xero's published limits (developer.xero.com/faq/limits); all configurable via /_sandbox/config.
+        # Xero's published limits (developer.xero.com/documentation/guides/oauth2/limits/: 5,000 a day, 1,000 on
+        # the Starter tier — set day_limit); all configurable via /_sandbox/config.
         return {
             "minute_limit": 60,
             "day_limit": 5000,
             "concurrent_limit": 5,
             "app_minute_limit": 10000,
             "idempotency_ttl_s": 360,
+            # Xero does not say what a repeated key does while its first request is still running: the worst
+            # case is that it is processed again ("process"); "wait" replays the first outcome instead.
+            "idempotency_in_flight": "process",
+            "scope_denied_status": 401,  # see xero_scopes.py
+            "granular_only": True,  # Roger's app is one created on or after 2 March 2026
             "provider_name": "Roger",
         }
 
@@ -133,11 +141,16 @@ class XeroModule(ControlMixin, PagesMixin, WritesMixin, ReadsMixin, IdentityMixi
         tenant_id = (request.header("xero-tenant-id") or "").strip().lower()
         if tenant_id not in grant.connections or tenant_id not in self.orgs:
             return problem(403, "Forbidden", "AuthenticationUnsuccessful")
-        request.tenant = tenant_id
+        request.tenant, request.client = tenant_id, grant.client_id
         cfg = self.env.erp_config(self.name)
+        resource = request.subpath[len(API_PREFIX) :].split("/")[0]
+        if not scopes.allowed(grant.scope, resource, request.method):
+            status = int(cfg.get("scope_denied_status") or 401)
+            return problem(status, "Unauthorized" if status == 401 else "Forbidden", "AuthorizationUnsuccessful")
         if not self.env.gate.enter(f"xero:{tenant_id}", int(cfg["concurrent_limit"])):
             remaining = self.env.limiter.peek(self._limits(cfg, tenant_id, grant.client_id))
-            return self._too_many("concurrent", 1, remaining)
+            # No Retry-After: Xero sends one only for the minute and day limits (oauth2/limits).
+            return self._too_many("concurrent", None, remaining)
         try:
             check = self.env.limiter.take(self._limits(cfg, tenant_id, grant.client_id))
             if not check.ok:
@@ -191,7 +204,8 @@ class XeroModule(ControlMixin, PagesMixin, WritesMixin, ReadsMixin, IdentityMixi
             )
         ).hexdigest()
         store, scope = self.env.idempotency, f"xero:{grant.client_id}"
-        decision = store.begin(scope, key, fingerprint, float(cfg["idempotency_ttl_s"]))
+        in_flight = str(cfg.get("idempotency_in_flight") or "process")
+        decision = store.begin(scope, key, fingerprint, float(cfg["idempotency_ttl_s"]), in_flight=in_flight)
         if decision.kind == "conflict":
             return validation_error_message(f"Idempotency Key: {key} is used with a different request.")
         if decision.kind == "replay" and decision.stored:
@@ -253,6 +267,9 @@ class XeroModule(ControlMixin, PagesMixin, WritesMixin, ReadsMixin, IdentityMixi
             org = self.orgs.get(tenant_id)
             if org is None:
                 return problem(403, "Forbidden", "AuthenticationUnsuccessful")
+            reason = unoptimised(parts[0].lower(), request) if org.high_volume and request.method == "GET" else ""
+            if reason and len(parts) == 1:
+                return high_volume_exception(reason)
             response = handler(request, org, parts[1] if len(parts) > 1 else None)
         if request.method != "GET":
             self.env.mark_dirty()

@@ -61,6 +61,7 @@ def save_contact(org: Org, raw: Any, allow_update: bool) -> ElementResult:
         "EmailAddress",
         "FirstName",
         "LastName",
+        "CompanyNumber",
         "DefaultCurrency",
     ):
         if name in raw:

@@ -10,6 +10,7 @@ from integrations.sandbox.messages import Request, Response, html_response, json
 from integrations.sandbox.xero_auth import AuthError, Grant
 from integrations.sandbox.xero_model import DEMO_COMPANY
 from integrations.sandbox.xero_responses import not_found, problem
+from integrations.sandbox.xero_scopes import GRANULAR, refused_broad
 
 
 class IdentityMixin:
@@ -33,7 +34,16 @@ class IdentityMixin:
             if not self.orgs:
                 self.create_org(DEMO_COMPANY)
             tenants = [(org.tenant_id, org.name) for org in self.orgs.values()]
-        scope = request.query_value("scope") or "offline_access accounting.transactions"
+        scope = request.query_value("scope") or GRANULAR
+        broad = refused_broad(scope) if self.env.erp_config("xero").get("granular_only", True) else []
+        if broad:
+            # An app created on or after 2 March 2026 "will use the new granular scopes" (granular-scopes FAQ):
+            # the broad ones are refused as OAuth's invalid_scope, sent back to the app like any consent error.
+            error = {"error": "invalid_scope", "error_description": f"Invalid scope for client: {' '.join(broad)}"}
+            if request.query_value("state") is not None:
+                error["state"] = request.query_value("state") or ""
+            separator = "&" if "?" in redirect_uri else "?"
+            return redirect_response(f"{redirect_uri}{separator}{urlencode(error)}")
         grant = self.auth.new_grant(client_id, tenants, scope)
         code = self.auth.issue_code(grant, redirect_uri)
         params = {"code": code, "scope": scope}

@@ -107,6 +107,7 @@ class Contact:
     EmailAddress: str = ""
     FirstName: str = ""
     LastName: str = ""
+    CompanyNumber: str = ""
     ContactStatus: str = "ACTIVE"
     DefaultCurrency: str = ""
     IsSupplier: bool = False
@@ -145,6 +146,7 @@ class Invoice:
     CurrencyRate: Decimal = Decimal("1")
     PlannedPaymentDate: date | None = None
     SentToContact: bool = False
+    created_by: str = ""  # the app (client id) that created it: what createdByMyApp filters on
     lines: list[Line] = field(default_factory=list)
     SubTotal: Decimal = ZERO
     TotalTax: Decimal = ZERO
@@ -168,6 +170,7 @@ class Payment:
     Amount: Decimal
     Reference: str = ""
     CurrencyRate: Decimal = Decimal("1")
+    BankAmount: Decimal | None = None  # in the bank account's currency; None: the same as Amount
     IsReconciled: bool = False
     Status: str = "AUTHORISED"
     updated: datetime = field(default_factory=utcnow)
@@ -181,6 +184,7 @@ class Org:
     currencies: list[str]
     created: datetime = field(default_factory=utcnow)
     short_code: str = field(default_factory=lambda: "!" + secrets.token_hex(3))
+    high_volume: bool = False  # more than 100,000 invoices: unoptimised reads are denied (xero_volume.py)
     accounts: list[dict[str, Any]] = field(default_factory=list)
     tax_rates: list[dict[str, Any]] = field(default_factory=list)
     tracking: list[dict[str, Any]] = field(default_factory=list)

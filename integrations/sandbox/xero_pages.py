@@ -22,11 +22,20 @@ class PagesMixin:
 
     # -- deep link (go.xero.com) --------------------------------------------------------------------------------
     def _deep_link(self, request: Request) -> Response:
-        invoice_id = (request.query_value("InvoiceID") or request.query_value("invoiceId") or "").lower()
+        """``/organisationlogin/default.aspx?shortcode=!abc&redirecturl=/AccountsPayable/Edit.aspx?InvoiceID=…``
+        opens the bill in the organisation with that short code (developer.xero.com/documentation/guides/how-to-
+        guides/deep-link-xero/); a plain ``/AccountsPayable/View.aspx?InvoiceID=…`` looks in every organisation."""
         redirect = request.query_value("redirecturl") or ""
-        if not invoice_id and "InvoiceID=" in redirect:
-            invoice_id = redirect.split("InvoiceID=", 1)[1].split("&")[0].lower()
-        for org in list(self.orgs.values()):
+        orgs = list(self.orgs.values())
+        if request.subpath.lower().startswith("/go/organisationlogin/"):
+            short_code = request.query_value("shortcode") or ""
+            orgs = [org for org in orgs if org.short_code == short_code]
+            if not orgs:
+                return html_response(404, "<h1>Xero sandbox</h1><p>No organisation with that short code.</p>")
+        invoice_id = (request.query_value("InvoiceID") or request.query_value("invoiceId") or "").lower()
+        if not invoice_id and "invoiceid=" in redirect.lower():
+            invoice_id = redirect[redirect.lower().index("invoiceid=") + 10 :].split("&")[0].lower()
+        for org in orgs:
             with self._org_lock(org.tenant_id):
                 invoice = org.invoices.get(invoice_id)
                 if invoice is not None:

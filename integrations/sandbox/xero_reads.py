@@ -71,9 +71,12 @@ class ReadsMixin:
         contacts = {c.lower() for c in csv_values(request.query_value("ContactIDs"))}
         statuses = {s.upper() for s in csv_values(request.query_value("Statuses"))}
         term = (request.query_value("searchTerm") or "").casefold()
+        # "createdByMyApp: When set to true you'll only retrieve Invoices created by your app" (invoices docs).
+        mine = request.client if (request.query_value("createdByMyApp") or "").lower() == "true" else None
         rows = [
             i
             for i in rows
+            if (mine is None or i.created_by == mine)
             if (not ids or i.InvoiceID in ids)
             and (not numbers or i.InvoiceNumber in numbers)
             and (not contacts or i.ContactID in contacts)
@@ -118,7 +121,9 @@ class ReadsMixin:
             for c in org.contacts.values()
             if (not ids or c.ContactID in ids)
             and (archived or ids or c.ContactStatus != "ARCHIVED")
-            and (not term or any(term in v.casefold() for v in (c.Name, c.ContactNumber, c.EmailAddress)))
+            # searchTerm: "a case-insensitive text search across the fields: Name, FirstName, LastName,
+            # ContactNumber, CompanyNumber, EmailAddress" (contacts docs).
+            and (not term or any(term in v.casefold() for v in _searched(c)))
         ]
         return self._listing(request, "Contacts", rows, render_contact, lambda c, _p: render_contact(c))
 
@@ -155,6 +160,11 @@ class ReadsMixin:
 
     def _get_currencies(self, request: Request, org: Org, _ident: str | None) -> Response:
         return self.envelope("Currencies", [{"Code": code, "Description": code} for code in org.currencies])
+
+
+def _searched(contact: Any) -> tuple[str, ...]:
+    fields = ("Name", "FirstName", "LastName", "ContactNumber", "CompanyNumber", "EmailAddress")
+    return tuple(str(getattr(contact, name, "") or "") for name in fields)
 
 
 def modified_since(value: str | None) -> datetime | None:

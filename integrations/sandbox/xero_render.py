@@ -25,7 +25,15 @@ def render_contact(contact: Contact, summary: bool = False) -> dict[str, Any]:
     if summary:
         data.update(Addresses=[], Phones=[], ContactGroups=[], ContactPersons=[], HasValidationErrors=False)
         return data
-    for name in ("AccountNumber", "TaxNumber", "EmailAddress", "FirstName", "LastName", "DefaultCurrency"):
+    for name in (
+        "AccountNumber",
+        "TaxNumber",
+        "EmailAddress",
+        "FirstName",
+        "LastName",
+        "CompanyNumber",
+        "DefaultCurrency",
+    ):
         if getattr(contact, name):
             data[name] = getattr(contact, name)
     data.update(
@@ -129,7 +137,7 @@ def render_payment(org: Org, payment: Payment) -> dict[str, Any]:
     data: dict[str, Any] = {
         "PaymentID": payment.PaymentID,
         "Date": ms_date(payment.Date),
-        "BankAmount": payment.Amount,
+        "BankAmount": payment.BankAmount if getattr(payment, "BankAmount", None) is not None else payment.Amount,
         "Amount": payment.Amount,
         "Reference": payment.Reference,
         "CurrencyRate": payment.CurrencyRate,

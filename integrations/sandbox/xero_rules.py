@@ -36,7 +36,7 @@ LINE_AMOUNT_TYPES = {"exclusive": "Exclusive", "inclusive": "Inclusive", "notax"
 
 
 def save_invoice(
-    org: Org, raw: Any, allow_update: bool, unit_dp: int = 2, forced_id: str | None = None
+    org: Org, raw: Any, allow_update: bool, unit_dp: int = 2, forced_id: str | None = None, client: str = ""
 ) -> ElementResult:
     """PUT (``allow_update=False``) or POST one invoice element."""
     if not isinstance(raw, dict):
@@ -49,7 +49,7 @@ def save_invoice(
         if not allow_update:
             return error_result(dict(raw), ["An invoice with this InvoiceID already exists; use POST to update"])
         return _update_invoice(org, existing, raw, unit_dp)
-    return _create_invoice(org, raw, unit_dp)
+    return _create_invoice(org, raw, unit_dp, client)
 
 
 def _header_fields(org: Org, raw: dict[str, Any], invoice: Invoice, errors: list[str]) -> None:
@@ -81,7 +81,7 @@ def _header_fields(org: Org, raw: dict[str, Any], invoice: Invoice, errors: list
         invoice.SentToContact = bool(raw.get("SentToContact"))
 
 
-def _create_invoice(org: Org, raw: dict[str, Any], unit_dp: int) -> ElementResult:
+def _create_invoice(org: Org, raw: dict[str, Any], unit_dp: int, client: str) -> ElementResult:
     errors: list[str] = []
     kind = text(raw.get("Type")).upper()
     if not kind:
@@ -117,6 +117,7 @@ def _create_invoice(org: Org, raw: dict[str, Any], unit_dp: int) -> ElementResul
     if invoice.Type == "ACCREC" and not invoice.InvoiceNumber:
         invoice.InvoiceNumber = f"INV-{org.next_number:04d}"
         org.next_number += 1
+    invoice.created_by = client
     org.invoices[invoice.InvoiceID] = invoice
     return ElementResult(True, render_invoice(org, invoice, unit_dp=unit_dp) | {"StatusAttributeString": "OK"})
 

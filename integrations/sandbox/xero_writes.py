@@ -60,7 +60,10 @@ class WritesMixin:
             result = save_invoice(org, elements[0] if elements else {}, True, unit_dp, invoice.InvoiceID)
             return self.envelope("Invoices", [result.data]) if result.ok else validation_exception([result.data])
         allow_update = request.method == "POST"
-        return self._batch(request, "Invoices", elements, lambda e: save_invoice(org, e, allow_update, unit_dp))
+        client = request.client or ""
+        return self._batch(
+            request, "Invoices", elements, lambda e: save_invoice(org, e, allow_update, unit_dp, client=client)
+        )
 
     def _write_payments(self, request: Request, org: Org, _ident: str | None) -> Response:
         elements = self._elements(request, "Payments")

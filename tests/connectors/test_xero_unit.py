@@ -709,6 +709,50 @@ def test_429_without_retry_after_app_limit(rsps, xero):
     assert info.value.error.retry_after is None and info.value.error.code == "appminute"
 
 
+def test_a_concurrency_429_without_retry_after_backs_off_briefly(rsps, xero, throttle):
+    # Xero sends Retry-After only for the minute and day limits (developer.xero.com/documentation/guides/oauth2/
+    # limits/): a concurrency 429 is a "come back in a moment", not a minute's block.
+    rsps.get(f"{API}/Organisation", json={}, status=429, headers={"X-Rate-Limit-Problem": "concurrent"})
+    with pytest.raises(ConnectorError) as info:
+        xero.read(EntryKind.BILL, [BILL_ID])
+    assert (info.value.error.code, info.value.error.retry_after) == ("concurrent", 1.0)
+    assert throttle.observed[-1]["retry_after"] == 1.0
+
+
+SCOPE_DENIED = {"Type": None, "Title": "Unauthorized", "Status": 401, "Detail": "AuthorizationUnsuccessful"}
+
+
+@pytest.mark.parametrize("status", [401, 403])
+def test_a_missing_scope_is_its_own_setup_error_naming_the_permission(rsps, xero, status):
+    org(rsps)
+    rsps.get(f"{API}/Payments", json={**SCOPE_DENIED, "Status": status}, status=status)
+    with pytest.raises(ConnectorError) as info:
+        xero.read(EntryKind.PAYMENT, [PAYMENT_ID])
+    error = info.value.error
+    assert (error.category, error.code) == (ErrorCategory.SETUP, "insufficient_scope")  # not "needs reconnect"
+    assert error.message == "Roger's Xero app lacks permission accounting.payments — reconnect and approve it"
+    assert "approve accounting.payments" in error.hint
+
+
+def test_a_missing_scope_of_an_older_app_names_the_broad_scope(rsps, throttle, tokens):
+    from integrations.connectors.xero import BROAD_SCOPES
+
+    xero = XeroConnector(tenant_id=TENANT, tokens=tokens, throttle=throttle, scopes=BROAD_SCOPES)
+    org(rsps)
+    rsps.get(f"{API}/Payments", json=SCOPE_DENIED, status=401)
+    with pytest.raises(ConnectorError) as info:
+        xero.read(EntryKind.PAYMENT, [PAYMENT_ID])
+    assert "permission accounting.transactions" in info.value.error.message
+
+
+def test_a_403_without_a_missing_scope_is_not_a_lost_connection(rsps, xero):
+    forbidden = {"Title": "Forbidden", "Status": 403, "Detail": "You are not permitted to access this resource"}
+    rsps.get(f"{API}/Organisation", json=forbidden, status=403)
+    with pytest.raises(ConnectorError) as info:
+        xero.read(EntryKind.BILL, [BILL_ID])
+    assert info.value.error.category is ErrorCategory.SETUP and "role" in info.value.error.hint
+
+
 def test_401_refreshes_once_and_replays_the_same_request(rsps, xero, tokens):
     org(rsps)
     contact_found(rsps)
@@ -957,7 +1001,7 @@ def test_without_a_known_contact_the_recent_bills_of_rogers_app_are_searched(rsp
     assert xero.lookup_entries(EntryKind.BILL, [bill()])[bill().marker] == []
     assert recent.call_count == 1
     since = calls(rsps, "GET", "/Invoices")[-1].request.headers["If-Modified-Since"]
-    assert since.endswith("GMT")
+    assert since.endswith("Z") and since[:2] == "20"
 
 
 def test_payments_are_looked_up_by_their_bill_and_matched_on_reference(rsps, xero):

@@ -417,3 +417,8 @@ SCENARIOS: list[Callable[[XeroEnv], None]] = [
     lookup_and_read,
     catalogues,
 ]
+
+# Xero as the real Xero behaves (issue 12): suppliers that exist, optimised look-ups, scopes, currencies, limits.
+from tests.connectors.xero_scenarios_issue12 import SCENARIOS as ISSUE_12  # noqa: E402
+
+SCENARIOS += ISSUE_12

@@ -9,12 +9,13 @@ import requests
 from tests.fixtures_sandbox import SandboxClient
 
 REDIRECT = "http://localhost:8000/integrations/xero/callback"
+SCOPES = "offline_access accounting.invoices accounting.payments accounting.contacts accounting.settings.read"
 
 
 def _authorize(sandbox: SandboxClient, state: str = "s-123") -> dict[str, list[str]]:
     response = requests.get(f"{sandbox.url}/xero/login/identity/connect/authorize", allow_redirects=False,
                             params={"response_type": "code", "client_id": "roger-app", "redirect_uri": REDIRECT,
-                                    "scope": "offline_access accounting.transactions", "state": state},
+                                    "scope": SCOPES, "state": state},
                             timeout=5)
     assert response.status_code == 302
     location = response.headers["Location"]

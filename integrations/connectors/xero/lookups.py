@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
-from email.utils import format_datetime
 from typing import Any
 
 from integrations.connectors.base import BillData, PaymentData, chunks
@@ -72,7 +71,8 @@ def find_bills(api: XeroApi, items: Sequence[BillData], contacts: Mapping[str, s
         _collect(out, api.get_all("/Invoices", "Invoices", [("ContactIDs", ",".join(chunk)), BILLS]), "Url")
     # 3. Otherwise: the bills Roger's own app created or changed lately.
     if any(not (d.vendor.erp_id or contacts.get(d.vendor.number)) for d in missing if not out[marker_key(d.marker)]):
-        since = {"If-Modified-Since": format_datetime(datetime.now(UTC) - RECENT_WINDOW, usegmt=True)}
+        # "A UTC timestamp (yyyy-mm-ddThh:mm:ss)" (invoices docs); the spec types it as an RFC 3339 date-time.
+        since = {"If-Modified-Since": (datetime.now(UTC) - RECENT_WINDOW).strftime("%Y-%m-%dT%H:%M:%SZ")}
         recent = api.get_all("/Invoices", "Invoices", [BILLS, ("createdByMyApp", "true")], headers=since)
         _collect(out, recent, "Url")
     return out
