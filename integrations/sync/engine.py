@@ -44,7 +44,7 @@ from integrations.connectors.base import (
     chunks,
 )
 from integrations.models import BulkResync, BulkResyncItem, ErpEntry, Integration, SyncAttempt, SyncJob
-from integrations.sync import auth, mapper
+from integrations.sync import auth, mapper, vendor_links
 
 log = logging.getLogger(__name__)
 
@@ -260,6 +260,7 @@ def run_batch(integration_id: int, token: str, jobs: list[SyncJob], *, connector
                 )
                 break
     _refresh_paid_bills(connector, works, entries)
+    vendor_links.remember(integration, [(w.document.vendor_id, _current_state(w)) for w in works])
     _record(integration, token, jobs, works, outcome, started)
 
 
