@@ -321,6 +321,33 @@ def test_an_archived_match_is_not_duplicated(rsps, xero):
     assert not calls(rsps, "PUT")
 
 
+def test_many_suppliers_at_once_are_matched_from_one_read_of_the_address_book(rsps, xero):
+    org(rsps)
+    existing = [contact(i, f"Supplier {i} ApS.") for i in range(1, 6)]
+    book = FakeContacts(rsps, existing)
+    rsps.put(
+        f"{API}/Invoices", json={"Invoices": [invoice(InvoiceID=f"6c1a0a62-1f0e-4b8e-9a55-{i:012d}") for i in range(5)]}
+    )
+    vendors = [vendor(f"V-{i}", f"Supplier {i} ApS", tax="") for i in range(1, 6)]
+    vendors = [type(v)(**{**v.__dict__, "email": ""}) for v in vendors]
+    results = xero.create(EntryKind.BILL, [item(bill(1000 + i, vendor_data=v)) for i, v in enumerate(vendors)])
+    assert [r.outcome for r in results] == [Outcome.CREATED] * 5
+    sent = json.loads(calls(rsps, "PUT", "/Invoices")[0].request.body)["Invoices"]
+    assert [b["Contact"]["ContactID"] for b in sent] == [c["ContactID"] for c in existing]
+    assert book.queries == [{"summaryOnly": "true", "includeArchived": "true", "pageSize": "1000", "page": "1"}]
+
+
+def test_a_big_address_book_is_not_read_when_searching_costs_less(rsps, xero):
+    big = [contact(i, f"Someone {i}") for i in range(1, 13_001)]  # 13 pages of 1,000
+    book = FakeContacts(rsps, big)
+    rsps.put(f"{API}/Contacts", json=load("contacts_created"))
+    xero.resolve_contacts([vendor(f"V-{i}", f"New Supplier {i}", tax="") for i in range(4)])
+    scans = [q for q in book.queries if "pageSize" in q]
+    searches = [q for q in book.queries if "pageSize" not in q]
+    assert len(scans) == 4 * 3  # stopped at what searching costs: 3 look-ups a supplier
+    assert len(searches) == 4 * 4  # then searched: name, number, account number, e-mail
+
+
 def test_contact_created_once_with_contact_number_then_cached(rsps, xero):
     book = FakeContacts(rsps, [])
     rsps.put(f"{API}/Contacts", json=load("contacts_created"))
@@ -334,6 +361,27 @@ def test_contact_created_once_with_contact_number_then_cached(rsps, xero):
     assert put.request.headers["Idempotency-Key"].startswith("roger-contacts-")
     assert query(put) == {"summarizeErrors": ["false"]}
     assert len(book.queries) == 4  # name, number, account number, e-mail: once, then remembered
+
+
+def test_a_contact_created_meanwhile_by_another_worker_is_found_again(rsps, xero):
+    org(rsps)
+    book = FakeContacts(rsps, [])
+    refused = load("contacts_created")
+    refused["Contacts"][0].update(
+        ContactID="00000000-0000-0000-0000-000000000000",
+        HasValidationErrors=True,
+        ValidationErrors=[{"Message": "The contact name Borealis Print is already assigned to another contact."}],
+    )
+
+    def created_meanwhile(request):
+        book.contacts.append(contact(9, "Borealis Print", ContactNumber="V-2"))  # the other worker's
+        return 200, {}, json.dumps(refused)
+
+    rsps.add_callback("PUT", f"{API}/Contacts", callback=created_meanwhile)
+    created_bill(rsps)
+    [result] = xero.create(EntryKind.BILL, [item(bill(vendor_data=vendor("V-2", "Borealis Print", tax="")))])
+    assert result.outcome is Outcome.CREATED
+    assert sent_contact(rsps) == {"ContactID": contact(9, "")["ContactID"]}
 
 
 def test_contact_refused_by_xero_fails_only_that_bill(rsps, xero):

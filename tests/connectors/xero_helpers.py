@@ -171,8 +171,8 @@ class FakeContacts:
                 match = where.match(query["where"])
                 assert match and match.group(1) in self.OPTIMISED_WHERE, f"unoptimised where: {query['where']}"
                 rows = [c for c in rows if str(c.get(match.group(1)) or "").casefold() == match.group(2).casefold()]
-            page = int(query.get("page", "1"))
-            return 200, {}, json.dumps({"Contacts": rows[(page - 1) * 100 : page * 100]})
+            page, size = int(query.get("page", "1")), int(query.get("pageSize", "100"))
+            return 200, {}, json.dumps({"Contacts": rows[(page - 1) * size : page * size]})
 
         rsps.add_callback("GET", f"{api}/Contacts", callback=answer)
 

@@ -42,6 +42,8 @@ from integrations.connectors.xero.values import (
 )
 
 SEARCH_PAGES = 5  # a name search reading more than this falls back to the exact-name filter
+SCAN_FROM = 4  # suppliers to match in one go from which the whole address book may be read instead
+BOOK_PAGE = 1000  # Xero's largest pageSize
 ContactJson = Mapping[str, Any]
 
 
@@ -82,9 +84,13 @@ class ContactDirectory:
         linked = [v for v in pending.values() if v.erp_id]
         if linked:
             self._verify(linked, result)
+        to_match = [v for v in pending.values() if not v.erp_id]
+        # Many suppliers at once (a first sync): reading the whole address book page by page is cheaper than three
+        # searches each — when it is small enough; past that budget, the searches.
+        book = self._address_book(budget=len(to_match) * 3) if len(to_match) >= SCAN_FROM else None
         to_create = []
-        for vendor in (v for v in pending.values() if not v.erp_id):
-            outcome = self._match(vendor)
+        for vendor in to_match:
+            outcome = self._match(vendor, book)
             if outcome is None:
                 to_create.append(vendor)
             else:
@@ -142,9 +148,22 @@ class ContactDirectory:
             add(self._api.get_all("/Contacts", "Contacts", [("where", where_equals("EmailAddress", vendor.email))]))
         return found
 
-    def _match(self, vendor: VendorData) -> str | ErpError | None:
+    def _address_book(self, budget: int) -> list[ContactJson] | None:
+        """Every contact (paged, 1,000 a page, summaries only — paging is what Xero recommends for reading
+        contacts), or None when that would take more than ``budget`` calls."""
+        book: list[ContactJson] = []
+        params = [("summaryOnly", "true"), ("includeArchived", "true"), ("pageSize", str(BOOK_PAGE))]
+        for number, page in enumerate(self._api.pages("/Contacts", "Contacts", params, page_size=BOOK_PAGE), 1):
+            book.extend(page)
+            if number >= budget and len(page) == BOOK_PAGE:
+                return None
+        return book
+
+    def _match(self, vendor: VendorData, book: Sequence[ContactJson] | None = None) -> str | ErpError | None:
         """The matching contact's id, an error (ambiguous, archived, name taken), or None: create one."""
-        candidates = self._candidates(vendor)
+        candidates = (
+            {str(c.get("ContactID", "")).lower(): c for c in book} if book is not None else self._candidates(vendor)
+        )
         strong, weak, taken = [], [], []
         tax, number = normalised_tax(vendor.tax_number), vendor.number.casefold()
         name, email = normalised_name(vendor.name), vendor.email.casefold()
@@ -212,7 +231,11 @@ class ContactDirectory:
                     continue
                 messages = messages_of(element) or ["Xero did not create the contact"]
                 if any("already assigned to another contact" in m for m in messages):
-                    result[vendor.number] = self._name_taken(vendor, vendor.name, "; ".join(messages))
+                    # Usually another worker created this very supplier a moment ago: find it again.
+                    again = self._match(vendor)
+                    result[vendor.number] = (
+                        again if again is not None else self._name_taken(vendor, vendor.name, "; ".join(messages))
+                    )
                 else:
                     error = classify_validation(messages, EntryKind.BILL, status=reply.status)
                     result[vendor.number] = replace(

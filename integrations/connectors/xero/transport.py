@@ -144,15 +144,22 @@ class XeroApi:
         )
 
     def pages(
-        self, path: str, key: str, params: Params, *, headers: Mapping[str, str] | None = None
+        self,
+        path: str,
+        key: str,
+        params: Params,
+        *,
+        headers: Mapping[str, str] | None = None,
+        page_size: int = PAGE_SIZE,
     ) -> Iterator[list[dict[str, Any]]]:
-        """Each page of a paged list (100 a page; paging also makes Xero include line items)."""
+        """Each page of a paged list (100 a page unless ``pageSize`` says more; paging also makes Xero include
+        line items)."""
         page = 1
         while True:
             reply = self.request("GET", path, params=[*params, ("page", str(page))], headers=headers)
             batch = [e for e in (reply.data or {}).get(key) or [] if isinstance(e, Mapping)]
             yield batch
-            if len(batch) < PAGE_SIZE:
+            if len(batch) < page_size:
                 return
             page += 1
 
