@@ -12,7 +12,9 @@ Customers' bookkeepers created their suppliers in Xero long before Roger.  In or
    own code: a different tax number rules a contact out; the same (normalised) tax number, Roger's supplier
    number as ``ContactNumber`` or ``AccountNumber``, are strong evidence; the same name up to case, accents and
    punctuation, or the same e-mail address, weak evidence.  One active contact with the strongest evidence wins;
-   two are *ambiguous* — a setup error naming them, for an admin to choose in settings.
+   two are *ambiguous* — a setup error naming them, for an admin to choose in settings.  With many suppliers to
+   place at once (a first sync), reading the whole address book page by page ("Paging contacts (recommended)",
+   ``pageSize`` up to 1,000) costs fewer calls than searching for each, as long as the book is not too big.
 3. **Created** — only when nothing matches and no active contact has the name: Xero refuses a second active
    contact with the same name ("The contact name … is already assigned to another contact. The contact name must
    be unique across all active contacts.").
