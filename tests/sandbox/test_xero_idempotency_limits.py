@@ -36,8 +36,7 @@ def test_it_replays_a_repeated_idempotency_key(sandbox: SandboxClient, tenant: d
 
 def test_it_refuses_a_key_reused_with_a_different_request(api: XeroApi) -> None:
     api.put("Invoices", json={"Invoices": [bill()]}, headers={"Idempotency-Key": "k-2"})
-    response = api.put("Invoices", json={"Invoices": [bill(InvoiceNumber="other")]},
-                       headers={"Idempotency-Key": "k-2"})
+    response = api.put("Invoices", json={"Invoices": [bill(InvoiceNumber="other")]}, headers={"Idempotency-Key": "k-2"})
     assert response.status_code == 400
     assert messages(response.json()) == ["Idempotency Key: k-2 is used with a different request."]
 
