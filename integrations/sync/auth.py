@@ -52,6 +52,16 @@ def xero_app_credentials() -> tuple[str, str]:
     raise XeroNotConfigured("Xero is not configured: set XERO_CLIENT_ID and XERO_CLIENT_SECRET.")
 
 
+def xero_scopes() -> tuple[str, ...]:
+    """The scopes Roger asks Xero for: ``XERO_SCOPES`` if set, else the broad ones for an app created before
+    2 March 2026 (``XERO_BROAD_SCOPES``), else the granular ones (``integrations/connectors/xero/scopes.py``)."""
+    from integrations.connectors.xero.scopes import BROAD_SCOPES, GRANULAR_SCOPES
+
+    if settings.XERO_SCOPES:
+        return tuple(settings.XERO_SCOPES)
+    return BROAD_SCOPES if settings.XERO_BROAD_SCOPES else GRANULAR_SCOPES
+
+
 def xero_oauth_client(*, redirect_uri: str = ""):
     """One OAuth client for the connect flow (services) and the workers' token refresh: the same app identity."""
     from integrations.connectors.xero_oauth import XeroOAuthClient
@@ -64,6 +74,7 @@ def xero_oauth_client(*, redirect_uri: str = ""):
         login_url=settings.XERO_LOGIN_URL,
         identity_url=settings.XERO_IDENTITY_URL,
         api_url=settings.XERO_API_URL,
+        scopes=xero_scopes(),
         timeout=settings.ROGER_ERP_TIMEOUT,  # a refresh is an ERP call like any other: same short timeouts
     )
 

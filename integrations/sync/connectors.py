@@ -10,7 +10,7 @@ from django.conf import settings
 from integrations.connectors import get_connector_class
 from integrations.connectors.base import Connector, ConnectorError, ErpError, ErrorCategory, Throttle
 from integrations.models import Integration
-from integrations.sync.auth import DbTokenSource
+from integrations.sync.auth import DbTokenSource, xero_scopes
 from integrations.sync.limiter import DbThrottle
 
 
@@ -32,6 +32,8 @@ def build_connector(integration: Integration, *, throttle: Throttle | None = Non
             throttle=throttle,
             go_url=settings.XERO_GO_URL,
             timeout=settings.ROGER_ERP_TIMEOUT,
+            scopes=xero_scopes(),
+            name=integration.name,
         )
     if integration.kind == Integration.Kind.ECONOMIC:
         credentials = integration.get_credentials()
