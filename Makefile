@@ -19,7 +19,7 @@ SANDBOX := http://127.0.0.1:$(SANDBOX_PORT)
 DEMO_ENV := ROGER_SANDBOX_URL=$(SANDBOX) SITE_URL=http://127.0.0.1:$(PORT) \
 	XERO_API_URL=$(SANDBOX)/xero XERO_IDENTITY_URL=$(SANDBOX)/xero/identity XERO_LOGIN_URL=$(SANDBOX)/xero/login \
 	XERO_GO_URL=$(SANDBOX)/xero/go XERO_CLIENT_ID=roger-demo XERO_CLIENT_SECRET=roger-demo-secret \
-	ECONOMIC_API_URL=$(SANDBOX)/economic ECONOMIC_APP_URL=$(SANDBOX)/economic/app
+	ECONOMIC_API_URL=$(SANDBOX)/economic ECONOMIC_APIS_URL=$(SANDBOX)/economic ECONOMIC_APP_URL=$(SANDBOX)/economic/app
 
 .PHONY: help install run test contract browser lint bench clean
 

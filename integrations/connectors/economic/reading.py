@@ -228,7 +228,9 @@ class Reader:
             for entry in self.drafts(kind, flt):
                 voucher = entry.get("voucher") or {}
                 key = f"{(voucher.get('accountingYear') or {}).get('year')}-{ref_number(voucher, 'voucherNumber')}"
-                if key in wanted and key not in drafts:
+                # A voucher is Roger's only while it carries Roger's marker token: a person's draft that took the
+                # number (or a voucher a person rewrote) is never adopted by its number (issue point 7).
+                if key in wanted and key not in drafts and token_in(str(entry.get("text") or "")):
                     drafts[key] = entry
         for erp_id, entry in drafts.items():
             states[erp_id] = self.draft_state(kind, entry)

@@ -31,7 +31,14 @@ from integrations.connectors.base import (
 from integrations.connectors.economic import entries
 from integrations.connectors.economic.creating import item_key
 from integrations.connectors.economic.errors import CONFLICT_MESSAGE, problem_error
-from integrations.connectors.economic.ids import DEPARTMENT_GROUP, money, parse_erp_id, ref_number
+from integrations.connectors.economic.ids import (
+    DEPARTMENT_GROUP,
+    marker_token,
+    money,
+    parse_erp_id,
+    ref_number,
+    token_in,
+)
 from integrations.connectors.economic.reading import Reader
 
 Departments = Callable[[Any], "int | ErpError | None"]
@@ -107,6 +114,20 @@ class Updater:
         if not state.exists or draft is None:
             return ItemResult(
                 item.ref, Outcome.FAILED, state=state, error=gone(item.erp_id, self.client.journal_number).error
+            )
+        if token_in(str(draft.get("text") or "")) != marker_token(item.data.marker):
+            return ItemResult(
+                item.ref,
+                Outcome.FAILED,
+                state=state,
+                error=ErpError(
+                    ErrorCategory.VALIDATION,
+                    f"Voucher {item.erp_id} in e-conomic no longer carries this document's marker; Roger does not "
+                    "overwrite an entry it cannot prove is its own",
+                    hint="If the voucher is this document's, put its marker back in the text in e-conomic; otherwise "
+                    "delete Roger's link by re-syncing after removing the voucher.",
+                    code="not_roger_s",
+                ),
             )
         supplier = self.suppliers.resolve(item.data, kind)
         if isinstance(supplier, ErpError):
