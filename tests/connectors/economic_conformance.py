@@ -54,9 +54,12 @@ class EconomicRecorder:
         if not self.path.is_dir():
             raise FileNotFoundError(f"{ENV}={self.path} is not a directory: e-conomic's descriptions are needed")
         for service, name in SERVICES.items():
-            self._openapi[service] = OpenAPI.from_file_path(
-                str(self.path / name), config=Config(spec_validator_cls=None)
+            config = Config(
+                spec_validator_cls=None,
+                # the error bodies are application/problem+json, which openapi-core does not parse by itself
+                extra_media_type_deserializers={"application/problem+json": json.loads},
             )
+            self._openapi[service] = OpenAPI.from_file_path(str(self.path / name), config=config)
         for file in sorted((self.path / "legacy").glob("*.schema.json")):
             parts = file.name[: -len(".schema.json")].split(".")
             try:
