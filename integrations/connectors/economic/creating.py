@@ -1,28 +1,28 @@
 """Creating Roger's entries: one voucher per bill or payment, in Roger's journal, numbered by e-conomic.
 
-* Legacy ``POST /journals/:n/vouchers`` with one voucher object (``journals.journalNumber.vouchers.post.schema.
-  json`` describes an object, so Roger sends one per request): ``accountingYear``, ``journal`` and
-  ``entries.supplierInvoices[]`` / ``supplierPayments[]``.  No ``voucherNumber``: e-conomic takes the journal's
-  next number, inside the journal's range.  Answer 201 with the voucher.
-* A foreign-currency entry whose exchange rate Roger does not know goes through the Journals API
-  (``POST /draft-entries``, answer 201 ``DraftEntryCreatedResult {entryNumber}``), leaving ``exchangeRate`` out
-  so e-conomic sets its default rate for the date (Journals changelog 8.0.0; see ``entries``); its voucher
-  number is then read with ``GET /draft-entries/{entryNumber}``.
+Legacy ``POST /journals/:n/vouchers`` with one voucher object (``journals.journalNumber.vouchers.post.schema.json``
+describes an object, so Roger sends one per request): ``accountingYear``, ``journal`` and
+``entries.supplierInvoices[]`` / ``supplierPayments[]``, with the department.  No ``voucherNumber``: e-conomic
+takes the journal's next number, inside the journal's range.  Answer 201 with the voucher.
+
+A foreign-currency entry whose rate Roger does not know is sent without ``exchangeRate``.  The legacy schema does
+not say what e-conomic then does; its Journals API sets "a default exchange rate … based on entry date and
+currency" (changelog 8.0.0) for the same drafts.  Roger does not depend on it: the answer's ``exchangeRate`` is
+checked, and a foreign entry that came back without a rate, or at 100 (1:1 with the base currency), is deleted
+again (Journals API ``DELETE /draft-entries/{entryNumber}``) and reported — never left at a wrong amount.  A
+refusal (400 on ``exchangeRate``) is reported as it is.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Sequence
-from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from integrations.connectors import http
 from integrations.connectors.base import (
-    BillData,
     ConnectorError,
     EntryKind,
-    EntryState,
     ErpError,
     ErrorCategory,
     ItemResult,
@@ -30,11 +30,11 @@ from integrations.connectors.base import (
     WriteItem,
 )
 from integrations.connectors.economic import entries
-from integrations.connectors.economic.errors import CLOSED_HINT, legacy_errors, problem_error
-from integrations.connectors.economic.ids import ENTRY_TYPES, money, parse_date, ref_number
+from integrations.connectors.economic.errors import CLOSED_HINT, legacy_errors
+from integrations.connectors.economic.ids import ENTRY_TYPES, ref_number
 from integrations.connectors.economic.reading import Reader
 
-Departments = Callable[[BillData | Any], "int | ErpError | None"]
+Departments = Callable[[Any], "int | ErpError | None"]
 
 
 def item_key(item: WriteItem, suffix: str = "") -> str:
@@ -98,8 +98,6 @@ class Creator:
         if isinstance(department, ErpError):
             return ItemResult(item.ref, Outcome.FAILED, error=department)
         base = self.reference.base_currency()
-        if entries.is_foreign(item.data, base) and entries.known_rate(item.data, base) is None:
-            return self._create_in_journals_api(kind, item, supplier, department, base)
         entry = entries.legacy_entry(kind, item.data, supplier, department, base)
         year = self.reference.year_for(entries.entry_date(item.data))
         body = {
@@ -137,79 +135,3 @@ class Creator:
         }
         state = self.reader.draft_state(kind, raw, fetch=False)
         return ItemResult(item.ref, Outcome.CREATED, state=state, sent=sent)
-
-    def _create_in_journals_api(
-        self, kind: EntryKind, item: WriteItem, supplier: int, department: int | None, base: str
-    ) -> ItemResult:
-        data = item.data
-        if department is not None:
-            return ItemResult(
-                item.ref,
-                Outcome.FAILED,
-                error=ErpError(
-                    ErrorCategory.UNSUPPORTED,
-                    f"A {data.currency} bill without a known exchange rate goes through e-conomic's Journals API, "
-                    "which takes no department",
-                    field="department",
-                    hint="Leave the department out (set it in e-conomic afterwards), or post the bill by hand.",
-                ),
-            )
-        entry = entries.draft_entry(kind, data, supplier, self.client.journal_number, base)
-        if isinstance(data, BillData):
-            code = data.lines[0].tax_type.strip()
-            refusal = entries.vat_refusal(data, code, self.reference.vat_rate(code) if code else None, "create it")
-            if refusal is not None:
-                return ItemResult(item.ref, Outcome.FAILED, error=refusal, sent=http.jsonable(entry))
-        reply = self.client.request(
-            "POST", "/draft-entries", api="journals", body=entry, idempotency_key=item_key(item), ok_statuses=(400,)
-        )
-        sent = http.jsonable(entry)
-        if reply.status == 400:
-            return ItemResult(item.ref, Outcome.FAILED, error=problem_error(kind, reply.body, 400), sent=sent)
-        number = ref_number(reply.body, "entryNumber")
-        try:
-            made = self.client.request("GET", f"/draft-entries/{number}", api="journals").body if number else None
-        except ConnectorError as exc:
-            made, cause = None, exc.error.message
-        else:
-            cause = "no entry number in the answer"
-        state = self._state_from_draft_entry(kind, made) if isinstance(made, dict) else None
-        if state is None:
-            return ItemResult(
-                item.ref,
-                Outcome.FAILED,
-                sent=sent,
-                error=ErpError(
-                    ErrorCategory.TEMPORARY,
-                    f"e-conomic created the draft but Roger could not read its voucher number ({cause})",
-                    hint="Roger finds the entry by its marker before sending anything again.",
-                    uncertain=True,
-                    code="unconfirmed",
-                ),
-            )
-        return ItemResult(item.ref, Outcome.CREATED, state=state, sent=sent)
-
-    def _state_from_draft_entry(self, kind: EntryKind, made: dict[str, Any]) -> EntryState | None:
-        day = parse_date(made.get("date"))
-        year = self.reference.year_for(day) if day else None
-        number = ref_number(made, "voucherNumber")
-        if year is None or not number:
-            return None
-        legacy_like: dict[str, Any] = {
-            "voucher": {"voucherNumber": number, "accountingYear": {"year": year.year}},
-            "text": made.get("text"),
-            "supplier": {"supplierNumber": made.get("supplierNumber")},
-            "supplierInvoiceNumber": made.get("supplierInvoiceNumber"),
-            "amount": made.get("amount"),
-            "currency": {"code": made.get("currency")},
-            "date": str(made.get("date") or "")[:10],
-            "dueDate": str(made.get("dueDate") or "")[:10] or None,
-            "contraAccount": {"accountNumber": made.get("contraAccountNumber")},
-        }
-        if made.get("contraVatCode"):
-            legacy_like["contraVatAccount"] = {"vatCode": made["contraVatCode"]}
-            rate = self.reference.vat_rate(str(made["contraVatCode"]))
-            amount = money(made.get("amount"))
-            if rate is not None and amount is not None:  # what e-conomic derives from the code (see entries)
-                legacy_like["contraVatAmount"] = (amount * rate / (100 + rate)).quantize(Decimal("0.01"), ROUND_HALF_UP)
-        return self.reader.draft_state(kind, legacy_like, fetch=False)

@@ -15,10 +15,11 @@ Currencies (issue point 6).  ``exchangeRate`` is quoted per 100 units of the for
 refuses a base-currency entry whose rate is not 100 (``JournalEntryExchangeRateMustBeOneHundredForBaseCurrency``,
 x-error-codes of DraftEntries).  A payment whose bank amount Roger knows (``PaymentData.bank_amount``, in the bank
 account's currency, taken to be the agreement's base currency) carries ``exchangeRate`` = bank amount / amount ×
-100 and ``amountBaseCurrency`` = the bank amount.  A foreign-currency entry without a known rate is created
-through the Journals API with no ``exchangeRate``: "Exchange rate can now be left out (or null) when creating and
-updating draft entries. A default exchange rate will be set based on entry date and currency" (Journals changelog
-8.0.0).  The legacy API documents no such default, so Roger never leaves the rate out there.
+100 and ``amountBaseCurrency`` = the bank amount.  A foreign-currency entry without a known rate carries none:
+"Exchange rate can now be left out (or null) when creating and updating draft entries. A default exchange rate
+will be set based on entry date and currency" (Journals changelog 8.0.0); the legacy API, which creates the
+voucher, documents no default, so ``creating`` checks the rate e-conomic applied.  A change through the Journals
+API keeps the rate the draft has unless the currency changes.
 """
 
 from __future__ import annotations

@@ -5,12 +5,13 @@
   Journals API's DraftEntry lacks (``contraVatAmount``, ``departmentalDistribution``).  For a change or a booking,
   the same drafts are read from the Journals API (``GET /draft-entries``, ``journalNumber`` and ``voucherNumber``
   filterable "eq … in, nin"), which gives their ``entryNumber`` and ``objectVersion``.
-* Booked entries: the BookedEntries API (``GET /booked-entries``, cursor paged) across all accounting years at
-  once — ``text`` is filterable with ``like``, ``voucherNumber`` with ``in``, ``date`` with ``gte``/``lte``,
-  ``type`` with ``eq`` (openapi-BookedEntries.json, BookedEntry).  No horizon: a bill booked years ago and
-  found again by its marker is exactly what prevents a duplicate.  The legacy ``accounting-years/:year/entries``
-  marks the same fields filterable (``text``, ``voucherNumber``, ``entryType``, ``supplierInvoiceNumber``,
-  ``supplier.supplierNumber``) but answers one year at a time.
+* Booked entries, by marker: the BookedEntries API (``GET /booked-entries``, cursor paged) across all accounting
+  years at once — ``text`` is filterable with ``like``, ``type`` with ``eq`` (openapi-BookedEntries.json,
+  BookedEntry).  No horizon: a bill booked years ago and found again by its marker is exactly what prevents a
+  duplicate.
+* Booked entries, by voucher: the legacy ``accounting-years/:year/entries`` (the year is part of Roger's id),
+  filtered on ``entryType`` and ``voucherNumber`` (both ``filterable`` in
+  ``accounting-years.accountingYear.entries.get.schema.json``); its lines carry the department.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from integrations.connectors.economic.ids import (
     ref_number,
     token_in,
     without_token,
+    year_path,
 )
 from integrations.connectors.economic.reference import Reference
 from integrations.connectors.economic.suppliers import Suppliers
@@ -114,44 +116,40 @@ class Reader:
         )
 
     # -- booked entries ------------------------------------------------------------------------------------------
-    def booked(self, kind: EntryKind, flt: str) -> dict[tuple[str, int], list[dict[str, Any]]]:
-        """Roger's booked vouchers of ``kind`` matching ``flt``: (year, voucher number) → ledger lines.
+    def booked_lines(self, kind: EntryKind, year: str, numbers: Sequence[int]) -> dict[int, list[dict[str, Any]]]:
+        """Roger's booked vouchers of ``kind`` among ``numbers`` in ``year``: voucher number → ledger lines.
 
-        Voucher numbers repeat across journals and years, so a voucher is Roger's only if its lines carry a Roger
-        token; lines of other types (a human's finance voucher with the same number) are ignored."""
-        out: dict[tuple[str, int], list[dict[str, Any]]] = {}
-        full = f"type$eq:{ENTRY_TYPES[kind].number}$and:{flt}"
-        for line in self.client.cursor("booked", "/booked-entries", {"filter": full}):
-            if not token_in(str(line.get("text") or "")):
-                continue
-            day = parse_date(line.get("date"))
-            year = self.reference.year_for(day) if day else None
-            number = ref_number(line, "voucherNumber")
-            if year is not None and number is not None:
-                out.setdefault((year.year, number), []).append(line)
+        Legacy ``accounting-years/:year/entries`` filtered on ``entryType`` and ``voucherNumber``: its lines carry
+        the department and VAT code, which the BookedEntries API's ``BookedEntry`` does not.  Voucher numbers
+        repeat across journals, so a voucher is Roger's only if its lines carry a Roger token."""
+        if self.reference.year_named(year) is None:
+            return {}
+        out: dict[int, list[dict[str, Any]]] = {}
+        for group in chunks(sorted(set(numbers)), IN_MAX):
+            flt = f"entryType$eq:{ENTRY_TYPES[kind].name}$and:voucherNumber$in:[{','.join(str(n) for n in group)}]"
+            for line in self.client.paged(f"/accounting-years/{year_path(year)}/entries", {"filter": flt}):
+                number = ref_number(line, "voucherNumber")
+                if number is not None and token_in(str(line.get("text") or "")):
+                    out.setdefault(number, []).append(line)
         return out
 
-    def booked_by_voucher(self, kind: EntryKind, year: str, numbers: Sequence[int]) -> dict[int, list[dict[str, Any]]]:
-        info = self.reference.year_named(year)
-        if info is None:
-            return {}
-        found: dict[int, list[dict[str, Any]]] = {}
-        for group in chunks(sorted(set(numbers)), IN_MAX):
-            flt = (
-                f"voucherNumber$in:[{','.join(str(n) for n in group)}]"
-                f"$and:date$gte:{info.from_date.isoformat()}$and:date$lte:{info.to_date.isoformat()}"
-            )
-            for (y, number), lines in self.booked(kind, flt).items():
-                if y == year:
-                    found[number] = lines
-        return found
-
     def booked_by_token(self, kind: EntryKind, tokens: Sequence[str]) -> dict[tuple[str, int], list[dict[str, Any]]]:
-        found: dict[tuple[str, int], list[dict[str, Any]]] = {}
+        """Booked vouchers whose text carries one of ``tokens``, in any accounting year: the BookedEntries API
+        filters across years at once (``type$eq``, ``text$like``), then each year's lines are read as above."""
+        found: dict[str, set[int]] = {}
         for group in chunks(sorted(set(tokens)), TOKENS_PER_FILTER):
-            flt = "(" + "$or:".join(f"text$like:{token}" for token in group) + ")"
-            found.update(self.booked(kind, flt))
-        return found
+            flt = f"type$eq:{ENTRY_TYPES[kind].number}$and:(" + "$or:".join(f"text$like:{t}" for t in group) + ")"
+            for line in self.client.cursor("booked", "/booked-entries", {"filter": flt}):
+                day = parse_date(line.get("date"))
+                year = self.reference.year_for(day) if day else None
+                number = ref_number(line, "voucherNumber")
+                if year is not None and number is not None and token_in(str(line.get("text") or "")):
+                    found.setdefault(year.year, set()).add(number)
+        out: dict[tuple[str, int], list[dict[str, Any]]] = {}
+        for year, numbers in sorted(found.items()):
+            for number, lines in self.booked_lines(kind, year, sorted(numbers)).items():
+                out[(year, number)] = lines
+        return out
 
     def booked_state(self, kind: EntryKind, year: str, number: int, lines: Sequence[Mapping[str, Any]]) -> EntryState:
         text = next((str(line.get("text") or "") for line in lines if line.get("text")), "")
@@ -159,8 +157,8 @@ class Reader:
         amounts = [abs(money(line.get("amount")) or Decimal(0)) for line in lines]
         total = max(amounts, default=Decimal(0))
         day = parse_date(lines[0].get("date")) if lines else None
-        currency = str(lines[0].get("currencyCode") or "") if lines else ""
-        supplier = next((n for n in (ref_number(line, "supplierNumber") for line in lines) if n), None)
+        currency = str(lines[0].get("currency") or "") if lines else ""
+        supplier = next((n for n in (ref_number(line.get("supplier"), "supplierNumber") for line in lines) if n), None)
         fields: dict[str, str]
         if kind is EntryKind.BILL:
             fields = {
@@ -189,12 +187,10 @@ class Reader:
     def _booked_bill_fields(
         self, lines: Sequence[Mapping[str, Any]], total: Decimal, supplier: int | None
     ) -> dict[str, str]:
-        """What else the ledger lines tell of a booked supplier invoice, so a plan diffs only real changes.
-
-        Only fields the lines carry are reported: supplier and invoice number when the lines name them, the due
-        date, and the expense account, VAT code and VAT amount from the line booked with a VAT code.  BookedEntry
-        has no department (dimensions are their own resource), so ``tracking`` is left out; a field left out
-        reads as changed (the engine still calls an unchanged document "no change" by its fingerprint)."""
+        """What else the ledger lines tell of a booked supplier invoice, so a plan diffs only real changes: supplier
+        and invoice number when the lines name them, the due date, and the expense account, VAT code, VAT amount
+        and department from the line booked with a VAT code.  A field left out reads as changed (the engine still
+        calls an unchanged document "no change" by its fingerprint)."""
         out: dict[str, str] = {}
         invoice_numbers = [line["supplierInvoiceNumber"] for line in lines if line.get("supplierInvoiceNumber")]
         if invoice_numbers:
@@ -204,11 +200,13 @@ class Reader:
             out["due_date"] = due.isoformat()
         if supplier:
             out["vendor"] = self.suppliers.name(supplier)
-        expense = next((line for line in lines if line.get("vatAccountNumber")), None)
+        expense = next((line for line in lines if (line.get("vatAccount") or {}).get("vatCode")), None)
         if expense is not None:
-            out["account"] = str(ref_number(expense, "accountNumber") or "")
-            out["tax_type"] = str(expense["vatAccountNumber"])
+            dist = ref_number(expense.get("departmentalDistribution"), "departmentalDistributionNumber")
+            out["account"] = str(ref_number(expense.get("account"), "accountNumber") or "")
+            out["tax_type"] = str(expense["vatAccount"]["vatCode"])
             out["vat"] = fmt(total - abs(money(expense.get("amount")) or Decimal(0)))
+            out["tracking"] = f"{DEPARTMENT_GROUP}: {dist}" if dist else ""
         return out
 
     # -- by id -------------------------------------------------------------------------------------------------
@@ -237,7 +235,7 @@ class Reader:
         missing = [i for i in wanted if i not in drafts]
         for year in sorted({wanted[i][0] for i in missing}):
             numbers = [wanted[i][1] for i in missing if wanted[i][0] == year]
-            booked = self.booked_by_voucher(kind, year, numbers)
+            booked = self.booked_lines(kind, year, numbers)
             for erp_id in missing:
                 y, number = wanted[erp_id]
                 if y == year and number in booked:

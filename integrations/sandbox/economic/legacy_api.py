@@ -190,7 +190,7 @@ def create_supplier(ag: Agreement, body: Any, base: str) -> Response:
     return json_response(201, out, headers={"Location": out["self"]})
 
 
-def create_voucher(ag: Agreement, journal: int, voucher: Any, base: str) -> Response:
+def create_voucher(ag: Agreement, journal: int, voucher: Any, base: str, missing_rate: str = "default") -> Response:
     """One voucher object, validated whole before anything is created."""
     if not isinstance(voucher, dict):
         raise legacy_error(400, "The request body must be a voucher object.", hint="Send one voucher per request.")
@@ -232,7 +232,7 @@ def create_voucher(ag: Agreement, journal: int, voucher: Any, base: str) -> Resp
                 continue
             for position, raw in enumerate(items):
                 inner = Problems()
-                data = validate_entry(ag, kind, raw, year, inner)
+                data = validate_entry(ag, kind, raw, year, inner, missing_rate)
                 if inner:
                     nested.setdefault(kind, []).append({"arrayIndex": position, **inner.annotated()})
                 elif data is not None:

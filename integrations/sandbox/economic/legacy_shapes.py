@@ -279,6 +279,12 @@ def ledger_json(year: str, line: dict[str, Any], base: str) -> dict[str, Any]:
         out["supplier"] = {**line["supplier"], "self": f"{base}/suppliers/{line['supplier']['supplierNumber']}"}
     if "vatAccount" in line:
         out["vatAccount"] = {**line["vatAccount"], "self": f"{base}/vat-accounts/{line['vatAccount']['vatCode']}"}
+    if "departmentalDistribution" in line:
+        number = line["departmentalDistribution"]["departmentalDistributionNumber"]
+        out["departmentalDistribution"] = {
+            "departmentalDistributionNumber": number,
+            "self": f"{base}/departmental-distributions/{number}",
+        }
     out["self"] = f"{base}/accounting-years/{year_path(year)}/entries/{line['entryNumber']}"
     return out
 

@@ -3,8 +3,10 @@ properties, references that must exist and not be barred, lengths, dates inside 
 accounting year, and the currency's exchange rate.
 
 Exchange rates: the legacy schema has ``exchangeRate`` ("The exchange rate between the base currency and the
-invoice currency") and ``amountBaseCurrency`` but documents no default when they are left out; the sandbox plays
-the worst case and refuses a foreign-currency entry without either.
+invoice currency") and ``amountBaseCurrency`` but documents no default when both are left out.  What the sandbox
+does then is the config ``economic.legacy_missing_rate``: ``"default"`` (the rate the Journals API documents it
+sets, "based on entry date and currency"; the default, so the demo's foreign bills go through), ``"refuse"``
+(400 on ``exchangeRate``) or ``"one_to_one"`` (rate 100, the silent worst case the connector must catch).
 """
 
 from __future__ import annotations
@@ -23,7 +25,9 @@ def _number(value: Any) -> Decimal | None:
     return Decimal(value)
 
 
-def validate_entry(ag: Agreement, kind: str, raw: Any, year: str | None, problems: Problems) -> dict[str, Any] | None:
+def validate_entry(
+    ag: Agreement, kind: str, raw: Any, year: str | None, problems: Problems, missing_rate: str = "default"
+) -> dict[str, Any] | None:
     """Check one entry; return its stored form (or None when ``problems`` got errors)."""
     if not isinstance(raw, dict):
         problems.add("entry", "An entry must be an object.")
@@ -62,7 +66,7 @@ def validate_entry(ag: Agreement, kind: str, raw: Any, year: str | None, problem
     if supplier_kind and "account" in raw:
         problems.add("account", "account cannot be set on supplier entries; the supplier is the account.")
     _vat(ag, raw, data, problems)
-    _currency(ag, raw, data, problems)
+    _currency(ag, raw, data, problems, missing_rate)
     _dates(ag, raw, year, data, problems)
     text = raw.get("text")
     if text is not None:
@@ -137,7 +141,7 @@ def _vat(ag: Agreement, raw: dict[str, Any], data: dict[str, Any], problems: Pro
                 data["contraVatAmount"] = value.quantize(CENT)
 
 
-def _currency(ag: Agreement, raw: dict[str, Any], data: dict[str, Any], problems: Problems) -> None:
+def _currency(ag: Agreement, raw: dict[str, Any], data: dict[str, Any], problems: Problems, missing_rate: str) -> None:
     currency = raw.get("currency")
     code = currency.get("code") if isinstance(currency, dict) else None
     if currency is None:
@@ -154,13 +158,15 @@ def _currency(ag: Agreement, raw: dict[str, Any], data: dict[str, Any], problems
             problems.add("exchangeRate", "The exchange rate of the base currency is 100.", str(rate))
             return
         rate = Decimal(100)
-    elif rate is None and given_base is None:
+    elif rate is None and given_base is None and missing_rate == "refuse":
         problems.add(
             "exchangeRate",
             f"An entry in {code} needs an exchangeRate (per 100 {code}) or an amountBaseCurrency.",
             hint="Send the rate the entry was made at.",
         )
         return
+    elif rate is None and given_base is None:
+        rate = Decimal(100) if missing_rate == "one_to_one" else ag.rate_for(code)
     elif rate is not None and rate <= 0:
         problems.add("exchangeRate", "exchangeRate must be positive.", str(rate))
         return

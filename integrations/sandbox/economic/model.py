@@ -134,7 +134,7 @@ class Agreement:
         for period in info["periods"]:
             if period["fromDate"] <= day.isoformat() <= period["toDate"] and period["closed"]:
                 return (
-                    f"The accounting period {period['fromDate']} to {period['toDate']} is barred for further "
+                    f"The accounting period {period['fromDate']} to {period['toDate']} is closed for further "
                     "transactions.",
                     "JournalEntryDateAccountingYearPeriodBarred",
                 )

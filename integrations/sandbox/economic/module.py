@@ -37,7 +37,12 @@ from integrations.sandbox.messages import Request, Response, json_response
 
 JOURNALS = "journalsapi/v15.0.0"
 BOOKED = "bookedEntriesapi/v4.0.0"
-DEFAULTS: dict[str, Any] = {"calls_per_day": 50_000, "calls_per_minute": 0, "idempotency_ttl_s": 3600}
+DEFAULTS: dict[str, Any] = {
+    "calls_per_day": 50_000,
+    "calls_per_minute": 0,
+    "idempotency_ttl_s": 3600,
+    "legacy_missing_rate": "default",  # or "refuse" / "one_to_one": see legacy_validation
+}
 LEGACY_ROOTS = {
     "self",
     "accounting-years",
@@ -235,7 +240,8 @@ class EconomicModule(ErpModule):
         if request.method == "POST" and parts == ["suppliers"]:
             return create_supplier(ag, body(), base)
         if request.method == "POST" and len(parts) == 3 and parts[0] == "journals" and parts[2] == "vouchers":
-            return create_voucher(ag, journal_number(ag, parts[1]), body(), base)
+            missing_rate = str(self.env.erp_config(self.name).get("legacy_missing_rate") or "default")
+            return create_voucher(ag, journal_number(ag, parts[1]), body(), base, missing_rate)
         return method_not_allowed(request.method)
 
     # -- the control API, the web app, the state dump -------------------------------------------------------
