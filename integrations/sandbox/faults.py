@@ -12,6 +12,9 @@ kind                  processed  what the client sees
 ``timeout``           no         nothing: the connection is held ``hold_seconds`` (default: the server's
                                  ``timeout_hold_s``, 120 s) and then closed
 ``timeout_after_commit`` yes     as ``timeout``, but the request was processed and committed first
+``commit_after_timeout`` yes     nothing for ``hold_seconds`` (the client gives up first); only then is the
+                                 request processed and committed, and the connection dropped: a write that
+                                 lands after the client's timeout
 ``latency``           yes        the normal response, ``latency_ms`` later
 ``truncated_json``    yes        the normal status with the body cut in half (malformed JSON)
 ===================== ========== ====================================================================
@@ -27,8 +30,18 @@ from typing import Any
 
 from integrations.sandbox.messages import Response
 
-KINDS = ("500", "503", "429", "html_502", "timeout", "timeout_after_commit", "latency", "truncated_json")
-PROCESSING_KINDS = ("timeout_after_commit", "latency", "truncated_json")
+KINDS = (
+    "500",
+    "503",
+    "429",
+    "html_502",
+    "timeout",
+    "timeout_after_commit",
+    "commit_after_timeout",
+    "latency",
+    "truncated_json",
+)
+PROCESSING_KINDS = ("timeout_after_commit", "commit_after_timeout", "latency", "truncated_json")
 
 
 @dataclass
@@ -134,6 +147,10 @@ def apply_fault(rule: FaultRule | None, ctx: FaultContext, process: Callable[[],
     elif rule.kind == "timeout_after_commit":
         response = process()
         response.hold_seconds, response.drop = hold, True
+    elif rule.kind == "commit_after_timeout":
+        ctx.sleep(hold)
+        response = process()
+        response.hold_seconds, response.drop = 0.0, True
     elif rule.kind == "truncated_json":
         response = process()
         response.body = response.body[: max(1, len(response.body) // 2)]
