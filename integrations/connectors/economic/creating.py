@@ -31,7 +31,7 @@ from integrations.connectors.base import (
 )
 from integrations.connectors.economic import entries
 from integrations.connectors.economic.errors import CLOSED_HINT, legacy_errors
-from integrations.connectors.economic.ids import ENTRY_TYPES, ref_number
+from integrations.connectors.economic.ids import ENTRY_TYPES, money, ref_number
 from integrations.connectors.economic.reading import Reader
 
 Departments = Callable[[Any], "int | ErpError | None"]
@@ -133,5 +133,32 @@ class Creator:
             "voucherNumber": number,
             "accountingYear": voucher.get("accountingYear") or body["accountingYear"],
         }
+        if entries.is_foreign(item.data, base) and "exchangeRate" not in entry:
+            wrong = self._rate_refusal(item, raw)
+            if wrong is not None:
+                return ItemResult(item.ref, Outcome.FAILED, error=wrong, sent=sent)
         state = self.reader.draft_state(kind, raw, fetch=False)
         return ItemResult(item.ref, Outcome.CREATED, state=state, sent=sent)
+
+    def _rate_refusal(self, item: WriteItem, made: dict[str, Any]) -> ErpError | None:
+        """None when e-conomic gave the foreign entry a rate of its own; else the draft is deleted and named."""
+        rate = money(made.get("exchangeRate"))
+        if rate is not None and rate > 0 and rate != 100:
+            return None
+        number = ref_number(made, "journalEntryNumber")
+        deleted = False
+        if number is not None:
+            try:
+                reply = self.client.request("DELETE", f"/draft-entries/{number}", api="journals", ok_statuses=(404,))
+                deleted = reply.status == 204
+            except ConnectorError:
+                deleted = False
+        return ErpError(
+            ErrorCategory.VALIDATION,
+            f"e-conomic gave the {item.data.currency} entry no exchange rate of its own ("
+            + ("Roger deleted the draft again" if deleted else "delete the draft in e-conomic")
+            + "), and Roger knows no rate for it",
+            field="currency",
+            hint="Book the bill by hand at the day's rate, or record it in the base currency.",
+            code="no_exchange_rate",
+        )

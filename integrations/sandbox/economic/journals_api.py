@@ -1,7 +1,8 @@
 """The Journals API (openapi-Journals.json 15.0.0, under ``/journalsapi/v15.0.0``): draft entries, journals,
 booking specific entries.
 
-* ``GET /draft-entries`` (cursor, ``filter`` on the ``x-filterable`` properties), ``GET /draft-entries/{n}``.
+* ``GET /draft-entries`` (cursor, ``filter`` on the ``x-filterable`` properties), ``GET`` and ``DELETE
+  /draft-entries/{n}`` (204).
 * ``POST /draft-entries``: 201 ``{entryNumber}``; ``voucherNumber`` may be left out (15.0.0: "the server
   generates a unique voucher number for the journal"); ``exchangeRate`` may be left out (8.0.0: "A default
   exchange rate will be set based on entry date and currency").
@@ -114,6 +115,18 @@ def journals_api(ag: Agreement, request: Request, parts: list[str], json_body: A
                 prop="entryNumber",
             )
         return json_response(200, draft_json(entry))
+    if method == "DELETE" and len(parts) == 2 and parts[0] == "draft-entries":
+        entry = ag.drafts.get(int(parts[1])) if parts[1].isdigit() else None
+        if entry is None:
+            raise problem(
+                404,
+                "Not found.",
+                code="JournalEntryDoesNotExist",
+                message="The entry does not exist.",
+                prop="entryNumber",
+            )
+        del ag.drafts[entry.number]  # its voucher number stays used: e-conomic never hands it out again
+        return Response(status=204)
     if method == "POST" and parts == ["draft-entries"]:
         return _create(ag, json_body())
     if method == "PUT" and parts == ["draft-entries"]:
