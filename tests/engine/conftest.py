@@ -19,10 +19,7 @@ import pytest
 from django.utils import timezone
 
 from integrations.models import Integration
-from tests.fixtures_sandbox import fast_erp_settings
 from tests.sandbox.economic_helpers import EconomicSandbox
-
-
 
 
 @pytest.fixture
