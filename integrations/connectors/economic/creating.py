@@ -145,14 +145,18 @@ class Creator:
         rate = money(made.get("exchangeRate"))
         if rate is not None and rate > 0 and rate != 100:
             return None
-        number = ref_number(made, "journalEntryNumber")
+        voucher = made.get("voucher") or {}
+        key = (str((voucher.get("accountingYear") or {}).get("year") or ""), ref_number(voucher, "voucherNumber") or 0)
         deleted = False
-        if number is not None:
-            try:
+        try:
+            # The Journals API's own entry number, found by journal and voucher number (not assumed to equal the
+            # legacy journalEntryNumber).
+            number = ref_number(self.reader.journal_drafts([key]).get(key), "entryNumber")  # type: ignore[arg-type]
+            if number is not None:
                 reply = self.client.request("DELETE", f"/draft-entries/{number}", api="journals", ok_statuses=(404,))
                 deleted = reply.status == 204
-            except ConnectorError:
-                deleted = False
+        except ConnectorError:
+            deleted = False
         return ErpError(
             ErrorCategory.VALIDATION,
             f"e-conomic gave the {item.data.currency} entry no exchange rate of its own ("
