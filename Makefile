@@ -19,14 +19,14 @@ SANDBOX := http://127.0.0.1:$(SANDBOX_PORT)
 DEMO_ENV := ROGER_SANDBOX_URL=$(SANDBOX) SITE_URL=http://127.0.0.1:$(PORT) \
 	XERO_API_URL=$(SANDBOX)/xero XERO_IDENTITY_URL=$(SANDBOX)/xero/identity XERO_LOGIN_URL=$(SANDBOX)/xero/login \
 	XERO_GO_URL=$(SANDBOX)/xero/go XERO_CLIENT_ID=roger-demo XERO_CLIENT_SECRET=roger-demo-secret \
-	ECONOMIC_API_URL=$(SANDBOX)/economic ECONOMIC_APP_URL=$(SANDBOX)/economic/app
+	ECONOMIC_API_URL=$(SANDBOX)/economic ECONOMIC_APIS_URL=$(SANDBOX)/economic ECONOMIC_APP_URL=$(SANDBOX)/economic/app
 
 .PHONY: help install run test contract browser lint bench clean
 
 help:
 	@echo "make run      — the demo: SQLite, demo data, web on http://127.0.0.1:$(PORT) + worker + ERP sandbox"
 	@echo "make test     — the test suite on PostgreSQL (127.0.0.1:5432 unless DATABASE_URL says otherwise)"
-	@echo "make contract — Xero conformance: connector requests and sandbox responses vs Xero's OpenAPI description"
+	@echo "make contract — conformance: connector requests and sandbox responses vs Xero's and e-conomic's published descriptions"
 	@echo "make browser  — browser flows: Playwright + Debian's chromium, on PostgreSQL"
 	@echo "make lint     — ruff + import-linter contracts"
 	@echo "make bench    — performance figures as JSON lines (PostgreSQL)"
@@ -51,7 +51,8 @@ test: install
 	DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/pytest -m "not contract and not browser" $(PYTEST_ARGS)
 
 contract: install
-	DATABASE_URL=$(TEST_DATABASE_URL) ROGER_XERO_OPENAPI=$${ROGER_XERO_OPENAPI:-$(abspath ../shared/specs/xero_accounting.yaml)} $(BIN)/pytest -m contract $(PYTEST_ARGS)
+	DATABASE_URL=$(TEST_DATABASE_URL) ROGER_XERO_OPENAPI=$${ROGER_XERO_OPENAPI:-$(abspath ../shared/specs/xero_accounting.yaml)} \
+	ROGER_ECONOMIC_SPECS=$${ROGER_ECONOMIC_SPECS:-$(abspath ../shared/specs/economic)} $(BIN)/pytest -m contract $(PYTEST_ARGS)
 
 browser: install
 	@test -x /usr/bin/chromium || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }

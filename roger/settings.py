@@ -174,6 +174,8 @@ XERO_BROAD_SCOPES = envbool("XERO_BROAD_SCOPES", "False")
 # Seconds to wait for an ERP's answer; past it the outcome of a write is unknown and is reconciled later.
 ROGER_ERP_TIMEOUT = (3.05, float(os.environ.get("ROGER_ERP_READ_TIMEOUT", "30")))
 ECONOMIC_API_URL = os.environ.get("ECONOMIC_API_URL", "https://restapi.e-conomic.com")
+# The newer OpenAPI services (Journals, BookedEntries): <ECONOMIC_APIS_URL>/<service>api/vN/…
+ECONOMIC_APIS_URL = os.environ.get("ECONOMIC_APIS_URL", "https://apis.e-conomic.com")
 ECONOMIC_APP_URL = os.environ.get("ECONOMIC_APP_URL", "https://secure.e-conomic.com")
 ECONOMIC_APP_SECRET_TOKEN = envsecret("ECONOMIC_APP_SECRET_TOKEN")
 

@@ -127,3 +127,14 @@ def xero_settings(settings, sandbox):
     settings.XERO_CLIENT_SECRET = "roger-test-secret"
     fast_erp_settings(settings)
     return settings
+
+
+@pytest.fixture
+def economic_settings(settings, sandbox):
+    """Roger's e-conomic settings on the sandbox: the legacy REST API and the OpenAPI services (Journals,
+    BookedEntries) share the prefix, with the same sub-paths as their real hosts."""
+    settings.ECONOMIC_API_URL = f"{sandbox.url}/economic"
+    settings.ECONOMIC_APIS_URL = f"{sandbox.url}/economic"
+    settings.ECONOMIC_APP_URL = f"{sandbox.url}/economic/app"
+    fast_erp_settings(settings)
+    return settings

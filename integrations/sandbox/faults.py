@@ -14,6 +14,9 @@ kind                  processed  what the client sees
 ``timeout_after_commit`` yes     as ``timeout``, but the request was processed and committed first
 ``slow_commit``       yes        the request waits ``hold_seconds`` *before* it is processed and committed (the
                                  client has usually given up by then), then answers whoever still listens
+``commit_after_timeout`` yes     nothing for ``hold_seconds`` (the client gives up first); only then is the
+                                 request processed and committed, and the connection dropped: a write that
+                                 lands after the client's timeout
 ``latency``           yes        the normal response, ``latency_ms`` later
 ``truncated_json``    yes        the normal status with the body cut in half (malformed JSON)
 ===================== ========== ====================================================================
@@ -37,10 +40,11 @@ KINDS = (
     "timeout",
     "timeout_after_commit",
     "slow_commit",
+    "commit_after_timeout",
     "latency",
     "truncated_json",
 )
-PROCESSING_KINDS = ("timeout_after_commit", "slow_commit", "latency", "truncated_json")
+PROCESSING_KINDS = ("timeout_after_commit", "slow_commit", "commit_after_timeout", "latency", "truncated_json")
 
 
 @dataclass
@@ -149,6 +153,10 @@ def apply_fault(rule: FaultRule | None, ctx: FaultContext, process: Callable[[],
     elif rule.kind == "slow_commit":
         ctx.sleep(hold)  # still "in flight" at the ERP: a retry sent meanwhile meets an unfinished request
         response = process()
+    elif rule.kind == "commit_after_timeout":
+        ctx.sleep(hold)
+        response = process()
+        response.hold_seconds, response.drop = 0.0, True
     elif rule.kind == "truncated_json":
         response = process()
         response.body = response.body[: max(1, len(response.body) // 2)]

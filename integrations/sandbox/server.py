@@ -1,6 +1,6 @@
 """The ERP sandbox server: every emulated ERP on one loopback port, plus a control API under ``/_sandbox/``.
 
-Plug-in interface (for adding an ERP, e.g. ``integrations/sandbox/economic.py``)
+Plug-in interface (for adding an ERP, e.g. the ``integrations/sandbox/economic`` package)
 -------------------------------------------------------------------------------
 1. Subclass :class:`integrations.sandbox.base.ErpModule`, set ``name`` (the URL prefix ``/<name>`` and the
    ``"erp"`` value in faults and the request log) and decorate the class with

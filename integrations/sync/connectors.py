@@ -48,6 +48,7 @@ def build_connector(integration: Integration, *, throttle: Throttle | None = Non
             raise _setup_error("No e-conomic journal is chosen.", "Choose the journal Roger books into in settings.")
         return cls(
             api_url=settings.ECONOMIC_API_URL,
+            apis_url=settings.ECONOMIC_APIS_URL,
             app_secret_token=app_secret,
             agreement_grant_token=grant,
             journal_number=int(journal),

@@ -14,6 +14,7 @@ import pytest
 import requests
 
 from integrations.connectors.http import make_session
+from tests.connectors import economic_conformance as eco_spec
 from tests.connectors.xero_conformance import ENV, ConformanceRecorder, spec_path
 
 
@@ -48,3 +49,23 @@ def xero_http(xero_conformance: ConformanceRecorder | None) -> Iterator[requests
         problems = xero_conformance.validate_pending()
         if problems:
             pytest.fail("Xero OpenAPI conformance:\n" + "\n".join(problems), pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def economic_conformance() -> eco_spec.EconomicRecorder | None:
+    path = eco_spec.specs_dir()
+    return eco_spec.EconomicRecorder(path).load() if path is not None else None
+
+
+@pytest.fixture
+def economic_http(economic_conformance) -> Iterator[requests.Session]:
+    """The session every e-conomic contract test gives the connector; with ``ROGER_ECONOMIC_SPECS`` set, each
+    exchange on it is validated against e-conomic's published descriptions when the test ends."""
+    session = make_session()
+    if economic_conformance is not None:
+        economic_conformance.attach(session)
+    yield session
+    if economic_conformance is not None:
+        problems = economic_conformance.validate_pending()
+        if problems:
+            pytest.fail("e-conomic conformance:\n" + "\n".join(problems), pytrace=False)

@@ -19,16 +19,7 @@ import pytest
 from django.utils import timezone
 
 from integrations.models import Integration
-from tests.fixtures_sandbox import fast_erp_settings
 from tests.sandbox.economic_helpers import EconomicSandbox
-
-
-@pytest.fixture
-def economic_settings(settings, sandbox):
-    settings.ECONOMIC_API_URL = f"{sandbox.url}/economic"
-    settings.ECONOMIC_APP_URL = f"{sandbox.url}/economic/app"
-    fast_erp_settings(settings)
-    return settings
 
 
 @pytest.fixture
@@ -243,6 +234,7 @@ class EconomicErp:
     def worker_env(self) -> dict[str, str]:
         return {
             "ECONOMIC_API_URL": f"{self.sandbox.url}/economic",
+            "ECONOMIC_APIS_URL": f"{self.sandbox.url}/economic",
             "ECONOMIC_APP_URL": f"{self.sandbox.url}/economic/app",
         }
 

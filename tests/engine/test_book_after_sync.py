@@ -41,14 +41,15 @@ def test_the_entry_roger_created_ends_booked_and_the_log_says_so(booking_erp, ma
 
     [bill] = booking_erp.bills()
     assert (bill.invoice_number, bill.status) == ("BK-1", "booked")
-    assert booking_calls(booking_erp) == ["/economic/journals/10/bookdraftentries"]  # never the whole journal
+    # only Roger's entries, through the Journals API; never the whole journal
+    assert booking_calls(booking_erp) == ["/economic/journalsapi/v15.0.0/journals/10/bookdraftentries"]
     entry = ErpEntry.objects.get(document=document, kind="bill")
     assert entry.erp_id == bill.erp_id and entry.booked and entry.state == "synced" and not entry.needs_attention
     log = list(SyncAttempt.objects.filter(document=document).order_by("id").values_list("action", "outcome"))
     assert log == [("create", "success"), ("book", "success")]
     book = SyncAttempt.objects.get(document=document, action="book")
     # exactly this entry (entries 1 and 2 are the bookkeeper's drafts in the daily journal and in Roger's)
-    assert book.erp_id == bill.erp_id and book.request_data == {"entries": [{"journalEntryNumber": 3}]}
+    assert book.erp_id == bill.erp_id and book.request_data == {"entryNumbers": [3]}
 
 
 def test_drafts_roger_did_not_create_are_never_booked(booking_erp, make_document):

@@ -57,7 +57,7 @@ def test_a_create_the_erp_commits_after_roger_gave_up_is_never_sent_again_and_en
     assert entry.state == "uncertain" and entry.write_sent_at is not None and not entry.needs_attention
     [timed_out] = SyncAttempt.objects.filter(document=document)
     assert timed_out.outcome == "retrying" and timed_out.retry_at >= entry.write_sent_at + dt.timedelta(seconds=SETTLE)
-    document = services.document_update(document=document, actor=None, total=Decimal("999.00"), vat=Decimal("0"))
+    document = services.document_update(document=document, actor=None, total=Decimal("999.00"), vat=Decimal("199.80"))
 
     due_now(document)
     with django_capture_on_commit_callbacks(execute=True):

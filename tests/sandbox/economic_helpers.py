@@ -15,8 +15,8 @@ import requests
 class EconomicApi:
     """Raw e-conomic calls with an agreement's two tokens, as any integration would send them."""
 
-    def __init__(self, base_url: str, agreement: dict[str, Any]) -> None:
-        self.base = f"{base_url}/economic"
+    def __init__(self, base_url: str, agreement: dict[str, Any], service: str = "") -> None:
+        self.base = f"{base_url}/economic" + (f"/{service}" if service else "")
         self.agreement = agreement
         self.session = requests.Session()
         self.session.headers.update(
@@ -71,7 +71,16 @@ class EconomicSandbox:
         return data["agreements"][str(agreement["agreement_number"])]
 
     def api(self, agreement: dict[str, Any]) -> EconomicApi:
+        """The legacy REST API (``https://restapi.e-conomic.com``) of the agreement."""
         return EconomicApi(self.url, agreement)
+
+    def journals(self, agreement: dict[str, Any]) -> EconomicApi:
+        """The Journals API (``https://apis.e-conomic.com/journalsapi/v15.0.0``) of the agreement."""
+        return EconomicApi(self.url, agreement, "journalsapi/v15.0.0")
+
+    def booked(self, agreement: dict[str, Any]) -> EconomicApi:
+        """The BookedEntries API (``https://apis.e-conomic.com/bookedEntriesapi/v4.0.0``) of the agreement."""
+        return EconomicApi(self.url, agreement, "bookedEntriesapi/v4.0.0")
 
     def fault(self, **rule: Any) -> dict[str, Any]:
         return self.sandbox.fault(erp="economic", **rule)

@@ -1,4 +1,5 @@
-"""The e-conomic sandbox's own rules, over real HTTP (no connector involved)."""
+"""The e-conomic sandbox's own rules, over real HTTP (no connector involved): the legacy REST API, the Journals
+API and the BookedEntries API as e-conomic's descriptions give them."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Any
 import pytest
 import requests
 
-from tests.sandbox.economic_helpers import EconomicSandbox, supplier_invoice, this_year, voucher
+from tests.sandbox.economic_helpers import EconomicSandbox, this_year, voucher
 
 
 @pytest.fixture
@@ -25,217 +26,217 @@ def api(eco, agreement):
     return eco.api(agreement)
 
 
+@pytest.fixture
+def journals(eco, agreement):
+    return eco.journals(agreement)
+
+
 def entries(api, journal: int = 10, **params: Any) -> list[dict[str, Any]]:
     response = api.get(f"journals/{journal}/entries", params={"pagesize": 1000, **params})
     assert response.status_code == 200, response.text
     return response.json()["collection"]
 
 
-def create(api, *vouchers: dict[str, Any], journal: int = 10) -> requests.Response:
-    return api.post(f"journals/{journal}/vouchers", json=list(vouchers))
+def create(api, journal: int = 10, **entry: Any) -> dict[str, Any]:
+    response = api.post(f"journals/{journal}/vouchers", json=voucher(journal=journal, **entry))
+    assert response.status_code == 201, response.text
+    return response.json()["entries"]["supplierInvoices"][0]
 
 
-def test_it_needs_both_tokens_of_a_granted_agreement(eco, agreement, api):
+def draft(journals, number: int) -> dict[str, Any]:
+    response = journals.get(f"draft-entries/{number}")
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+# --- tokens, roles, modules ----------------------------------------------------------------------------------
+
+
+def test_it_needs_both_tokens_of_a_granted_agreement(eco, agreement, api, journals):
     bare = requests.get(f"{eco.url}/economic/accounts", timeout=5)
-    assert bare.status_code == 401
-    assert bare.json()["errorCode"] == "E03000"
-    wrong = requests.get(
-        f"{eco.url}/economic/accounts",
-        timeout=5,
-        headers={"X-AppSecretToken": "nope", "X-AgreementGrantToken": agreement["agreement_grant_token"]},
-    )
-    assert wrong.status_code == 401
+    assert bare.status_code == 401 and "errorCode" not in bare.json()  # e-conomic publishes no legacy code
     assert api.get("accounts").status_code == 200
     eco.action(agreement, "revoke_grant")
     revoked = api.get("accounts")
     assert revoked.status_code == 401
-    assert revoked.json()["errorCode"] == "E03110"
     assert set(revoked.json()) >= {"message", "developerHint", "logId", "httpStatusCode", "logTime"}
+    problem = journals.get("draft-entries")
+    assert problem.status_code == 401 and problem.headers["Content-Type"] == "application/problem+json"
+    assert {"title", "status", "traceId"} <= set(problem.json())
 
 
-def test_a_new_agreement_is_seeded(api):
+def test_the_openapi_services_need_the_bookkeeping_role_and_departments_the_dimension_module(
+    eco, agreement, api, journals
+):
+    eco.action(agreement, "set_roles", roles=[])
+    assert journals.get("journals/10").status_code == 403
+    assert eco.booked(agreement).get("booked-entries").status_code == 403
+    assert api.get("accounts").status_code == 200  # the legacy API is not behind those roles
+    eco.action(agreement, "set_modules", modules=[])
+    assert api.get("departmental-distributions").status_code == 403
+    refused = api.post(
+        "journals/10/vouchers", json=voucher(departmentalDistribution={"departmentalDistributionNumber": 1})
+    )
+    assert refused.status_code == 400 and "departments module" in refused.text
+
+
+def test_a_new_agreement_is_seeded(api, journals):
+    me = api.get("self").json()
+    assert me["settings"]["baseCurrency"] == "DKK" and me["company"]["name"] == "Nordlys ApS"
     accounts = {a["accountNumber"]: a for a in api.get("accounts", params={"pagesize": 1000}).json()["collection"]}
-    assert accounts[5820]["accountType"] == "status"
-    assert accounts[2200]["accountType"] == "profitAndLoss"
-    vat = {v["vatCode"] for v in api.get("vat-accounts").json()["collection"]}
-    assert {"I25", "I0"} <= vat
-    assert [d["name"] for d in api.get("departments").json()["collection"]] == [
-        "Sales",
-        "Administration",
-        "Development",
-    ]
-    journals = {j["journalNumber"]: j["name"] for j in api.get("journals").json()["collection"]}
-    assert journals == {5: "Daily journal", 10: "Roger"}
+    assert accounts[5820]["accountType"] == "status" and accounts[2200]["accountType"] == "profitAndLoss"
+    assert {"I25", "I0"} <= {v["vatCode"] for v in api.get("vat-accounts").json()["collection"]}
+    journal = journals.get("journals/10").json()
+    assert (journal["name"], journal["allowedEntryType"], journal["nextVoucherNumber"]) == ("Roger", 0, 2)
     years = [y["year"] for y in api.get("accounting-years").json()["collection"]]
-    assert this_year() in years
-    assert len(api.get(f"accounting-years/{this_year()}/periods").json()["collection"]) == 12
-    # a human's drafts already sit in both journals
-    assert len(entries(api, 5)) == 1 and len(entries(api, 10)) == 1
+    assert this_year() in years and str(int(this_year()) - 3) in years
+    assert len(entries(api, 5)) == 1 and len(entries(api, 10)) == 1  # a person's drafts in both journals
 
 
-def test_vouchers_are_numbered_per_journal_and_year_and_never_reused(api):
-    first = create(api, voucher(), voucher(supplierInvoiceNumber="F-2"))
-    assert first.status_code == 201, first.text
-    numbers = [v["voucherNumber"] for v in first.json()]
-    assert numbers == [2, 3]  # the human's draft holds voucher 1 of journal 10
-    entry = first.json()[1]["entries"]["supplierInvoices"][0]
-    assert entry["voucher"]["voucherNumber"] == 3 and entry["journalEntryNumber"]
-    assert api.delete(f"journals/10/entries/{entry['journalEntryNumber']}").status_code == 204
-    again = create(api, voucher())
-    assert again.json()[0]["voucherNumber"] == 4
-    other = create(api, voucher(journal=5), journal=5)
-    assert other.json()[0]["voucherNumber"] == 2
-    assert create(api, {**voucher(), "voucherNumber": 2}).status_code == 400
+# --- legacy vouchers -------------------------------------------------------------------------------------------
 
 
-def test_a_single_voucher_object_gets_a_single_object_back(api):
-    response = api.post("journals/10/vouchers", json=voucher())
-    assert response.status_code == 201
-    assert response.json()["entries"]["supplierInvoices"][0]["amount"] == 125.0
-    assert response.headers["Location"].endswith(f"/journals/10/vouchers/{this_year()}-2")
-
-
-@pytest.mark.parametrize("missing", ["supplier", "amount", "contraAccount", "date", "currency"])
-def test_required_fields_are_enforced(api, missing):
-    bad = voucher()
-    del bad["entries"]["supplierInvoices"][0][missing]
-    response = create(api, voucher(), bad)
-    assert response.status_code == 400
-    body = response.json()
-    assert body["message"] == "Validation error."
-    [element] = body["errors"]
-    assert element["arrayIndex"] == 1
-    errs = element["entries"]["supplierInvoices"][0]
-    assert errs["arrayIndex"] == 0
-    assert errs[missing]["errors"][0]["errorCode"] == "E04010"
-    assert len(entries(api)) == 1  # all or nothing: the valid voucher was not created either
+def test_a_voucher_is_one_object_numbered_by_e_conomic_and_numbers_are_never_reused(api, journals):
+    first = create(api)
+    assert first["voucher"]["voucherNumber"] == 2  # the person's draft holds voucher 1
+    assert journals.delete(f"draft-entries/{first['journalEntryNumber']}").status_code == 204
+    assert create(api)["voucher"]["voucherNumber"] == 3
+    assert api.post("journals/10/vouchers", json=[voucher()]).status_code == 400  # the schema describes an object
+    assert api.post("journals/10/vouchers", json={**voucher(), "voucherNumber": 9}).status_code == 400
+    assert create(api, journal=5)["voucher"]["voucherNumber"] == 2
 
 
 @pytest.mark.parametrize(
-    ("override", "prop", "code"),
+    ("override", "prop"),
     [
-        ({"contraAccount": {"accountNumber": 9999}}, "contraAccount", "E06000"),
-        ({"contraAccount": {"accountNumber": 1000}}, "contraAccount", "E06020"),  # a heading
-        ({"contraAccount": {"accountNumber": 2900}}, "contraAccount", "E06010"),  # barred
-        ({"contraVatAccount": {"vatCode": "X99"}}, "contraVatAccount", "E06000"),
-        ({"departmentalDistribution": {"departmentalDistributionNumber": 77}}, "departmentalDistribution", "E06000"),
-        ({"supplier": {"supplierNumber": 4242}}, "supplier", "E06000"),
-        ({"currency": {"code": "ZUL"}}, "currency", "E06000"),
-        ({"amount": 10.123}, "amount", "E04740"),
-        ({"amount": 0}, "amount", "E04060"),
-        ({"text": "x" * 251}, "text", "E04020"),
-        ({"supplierInvoiceNumber": "x" * 31}, "supplierInvoiceNumber", "E04020"),
-        ({"date": "2001-01-01"}, "date", "E07010"),
+        ({"contraAccount": {"accountNumber": 9999}}, "contraAccount"),
+        ({"contraAccount": {"accountNumber": 1000}}, "contraAccount"),  # a heading
+        ({"contraAccount": {"accountNumber": 2900}}, "contraAccount"),  # barred
+        ({"contraVatAccount": {"vatCode": "X99"}}, "contraVatAccount"),
+        ({"departmentalDistribution": {"departmentalDistributionNumber": 77}}, "departmentalDistribution"),
+        ({"supplier": {"supplierNumber": 4242}}, "supplier"),
+        ({"currency": {"code": "ZUL"}}, "currency"),
+        ({"amount": 10.123}, "amount"),
+        ({"amount": 0}, "amount"),
+        ({"text": "x" * 251}, "text"),
+        ({"supplierInvoiceNumber": "x" * 31}, "supplierInvoiceNumber"),
+        ({"date": "2001-01-01"}, "date"),
     ],
 )
-def test_references_and_values_are_validated(api, override, prop, code):
+def test_references_and_values_are_validated_whole(api, override, prop):
     response = api.post("journals/10/vouchers", json=voucher(**override))
     assert response.status_code == 400, response.text
-    errs = response.json()["errors"]["entries"]["supplierInvoices"][0]
-    assert errs[prop]["errors"][0]["errorCode"] == code
+    [err] = response.json()["errors"]["entries"]["supplierInvoices"][0][prop]["errors"]
+    assert err["message"] and "errorCode" not in err
+    assert len(entries(api)) == 1
 
 
-def test_vat_is_computed_from_the_code_when_not_given(api):
-    created = api.post("journals/10/vouchers", json=voucher()).json()
-    assert created["entries"]["supplierInvoices"][0]["contraVatAmount"] == 25.0
+def test_journal_entries_are_read_only_on_the_legacy_api(api):
+    entry = create(api)
+    assert api.put(f"journals/10/entries/{entry['journalEntryNumber']}", json={}).status_code == 405
 
 
-def test_a_draft_entry_is_replaced_by_put(api):
-    entry = api.post("journals/10/vouchers", json=voucher()).json()["entries"]["supplierInvoices"][0]
-    number = entry["journalEntryNumber"]
-    changed = {**supplier_invoice(amount=250.00, contraVatAmount=50.00), "voucher": entry["voucher"]}
-    response = api.put(f"journals/10/entries/{number}", json=changed)
-    assert response.status_code == 200, response.text
-    assert api.get(f"journals/10/entries/{number}").json()["amount"] == 250.0
-    moved = {**changed, "voucher": {"voucherNumber": 99}}
-    assert api.put(f"journals/10/entries/{number}", json=moved).status_code == 400
-
-
-def test_booked_entries_leave_the_journal_and_cannot_change(eco, agreement, api):
-    created = create(api, voucher(), voucher(supplierInvoiceNumber="F-2")).json()
-    first = created[0]["entries"]["supplierInvoices"][0]
-    second = created[1]["entries"]["supplierInvoices"][0]
-    booked = api.post(
-        "journals/10/bookdraftentries", json={"entries": [{"journalEntryNumber": first["journalEntryNumber"]}]}
-    )
-    assert booked.status_code == 200, booked.text
-    assert booked.json()["vouchers"][0]["voucherNumber"] == 2
-
-    remaining = [e["journalEntryNumber"] for e in entries(api)]
-    assert first["journalEntryNumber"] not in remaining
-    assert second["journalEntryNumber"] in remaining  # only the named entry was booked
-    lines = api.get(f"accounting-years/{this_year()}/entries", params={"pagesize": 1000}).json()["collection"]
-    mine = [line for line in lines if line["voucherNumber"] == 2]
-    assert {line["account"]["accountNumber"] for line in mine} == {6800, 2200, 6902}
-    assert sum(line["amount"] for line in mine) == 0
-    assert all(line["text"] == first["text"] and line["entryType"] == "supplierInvoice" for line in mine)
-
-    put = api.put(f"journals/10/entries/{first['journalEntryNumber']}", json=supplier_invoice())
-    assert put.status_code == 400
-    assert "booked" in put.json()["message"]
-    assert api.delete(f"journals/10/entries/{first['journalEntryNumber']}").status_code == 400
-    again = api.post(
-        "journals/10/bookdraftentries", json={"entries": [{"journalEntryNumber": first["journalEntryNumber"]}]}
-    )
-    assert again.status_code == 400
-    assert create(api, {**voucher(), "voucherNumber": 2}).status_code == 400
-
-
-def test_booking_the_journal_books_every_draft_in_it(api):
-    create(api, voucher())
-    assert len(entries(api)) == 2
-    assert api.post("journals/10/book", json={}).status_code == 200
-    assert entries(api) == []
-    assert len(entries(api, 5)) == 1  # other journals are untouched
-
-
-def test_closed_periods_refuse_entries_and_booking(eco, agreement, api):
-    created = api.post("journals/10/vouchers", json=voucher()).json()["entries"]["supplierInvoices"][0]
-    eco.action(agreement, "close_period", date=f"{this_year()}-03-15")
+def test_a_journal_restricted_to_one_entry_type_and_a_used_up_range_refuse(eco, agreement, api):
+    eco.action(agreement, "journal_settings", journal=10, allowedEntryType=4)
     refused = api.post("journals/10/vouchers", json=voucher())
-    assert refused.status_code == 400
-    err = refused.json()["errors"]["entries"]["supplierInvoices"][0]["date"]["errors"][0]
-    assert err["errorCode"] == "E07020" and "closed" in err["message"]
-    put = api.put(
-        f"journals/10/entries/{created['journalEntryNumber']}",
-        json={**supplier_invoice(amount=300), "voucher": created["voucher"]},
-    )
-    assert put.status_code == 400
-    book = api.post(
-        "journals/10/bookdraftentries", json={"entries": [{"journalEntryNumber": created["journalEntryNumber"]}]}
-    )
-    assert book.status_code == 400
-    assert (
-        api.post(
-            "journals/10/vouchers", json=voucher(date=f"{this_year()}-04-01", dueDate=f"{this_year()}-04-30")
-        ).status_code
-        == 201
-    )
-    periods = api.get(f"accounting-years/{this_year()}/periods").json()["collection"]
-    assert [p["closed"] for p in periods if p["periodNumber"] == 3] == [True]
-    eco.action(agreement, "reopen_period", date=f"{this_year()}-03-15")
-    assert api.post("journals/10/vouchers", json=voucher()).status_code == 201
+    assert refused.status_code == 400 and "entryType" in refused.json()["errors"]
+    assert api.get("journals/10").json()["settings"]["entryTypeRestrictedTo"] == "supplierPayment"
+    eco.action(agreement, "journal_settings", journal=10, allowedEntryType=0, maximumVoucherNumber=2)
+    create(api)
+    assert "voucherNumber" in api.post("journals/10/vouchers", json=voucher()).json()["errors"]
 
 
-def test_filters_follow_the_documented_filterable_properties(api):
-    create(api, voucher(text="Paper [roger-aaaaaaaaaaaaaaaa]"), voucher(text="Ink [roger-bbbbbbbbbbbbbbbb]"))
-    hits = entries(api, filter="entryType$eq:supplierInvoice$and:text$like:roger-bbbbbbbbbbbbbbbb")
+def test_foreign_currency_base_amounts_are_computed_per_100(eco, agreement, api):
+    eur = create(api, currency={"code": "EUR"}, amount=1000)
+    assert (eur["exchangeRate"], eur["amountDefaultCurrency"]) == (746.12, 7461.2)
+    given = create(api, currency={"code": "EUR"}, amount=1000, exchangeRate=745)
+    assert given["amountDefaultCurrency"] == 7450.0
+    assert api.post("journals/10/vouchers", json=voucher(exchangeRate=99)).status_code == 400  # DKK is 100
+    eco.configure(legacy_missing_rate="refuse")
+    assert api.post("journals/10/vouchers", json=voucher(currency={"code": "EUR"})).status_code == 400
+
+
+# --- the Journals API -------------------------------------------------------------------------------------------
+
+
+def test_a_draft_is_changed_with_its_object_version_and_a_stale_one_is_a_409(eco, agreement, api, journals):
+    entry = create(api, departmentalDistribution={"departmentalDistributionNumber": 2})
+    current = draft(journals, entry["journalEntryNumber"])
+    changed = {**current, "amount": 250.0, "text": "Paper and ink"}
+    assert journals.put("draft-entries", json=changed).status_code == 204
+    after = api.get(f"journals/10/entries/{entry['journalEntryNumber']}").json()
+    assert (after["amount"], after["contraVatAmount"]) == (250.0, 50.0)  # VAT follows the code
+    assert after["departmentalDistribution"]["departmentalDistributionNumber"] == 2  # left alone
+    stale = journals.put("draft-entries", json={**changed, "amount": 300.0})  # the version read before
+    assert stale.status_code == 409 and stale.json()["title"].startswith("Update conflict")
+    eco.action(agreement, "edit_entry", vouchers=[f"{this_year()}-2"], changes={"text": "Typed by Mette"})
+    fresh = draft(journals, entry["journalEntryNumber"])
+    assert fresh["text"] == "Typed by Mette" and fresh["objectVersion"] != current["objectVersion"]
+    assert journals.put("draft-entries", json={**fresh, "voucherNumber": None}).status_code == 400
+
+
+def test_the_journals_api_refuses_with_its_published_codes(eco, agreement, api, journals):
+    entry = create(api)
+    current = draft(journals, entry["journalEntryNumber"])
+    codes = {
+        "journalNumber": "JournalNumberCannotBeChangedOnDraftEntry",
+        "currency": "JournalEntryCurrencyNotFound",
+        "contraAccountNumber": "JournalEntryContraAccountNotFound",
+    }
+    bad = {"journalNumber": 5, "currency": "ZUL", "contraAccountNumber": 9999}
+    for prop, code in codes.items():
+        response = journals.put("draft-entries", json={**current, prop: bad[prop]})
+        assert response.status_code == 400
+        assert code in [e.get("errorCode") for e in response.json()["errors"]]
+    eco.action(agreement, "close_period", date=f"{this_year()}-03-15")
+    closed = journals.put("draft-entries", json=current).json()["errors"][0]
+    assert closed["errorCode"] == "JournalEntryDateAccountingYearPeriodBarred"
+    assert journals.get("draft-entries/99999").json()["errors"][0]["errorCode"] == "JournalEntryDoesNotExist"
+
+
+def test_booking_books_only_the_named_entries_and_booked_entries_never_change(api, journals, eco, agreement):
+    mine, other = create(api), create(api, supplierInvoiceNumber="F-2")
+    booked = journals.post("journals/10/bookdraftentries", json={"entryNumbers": [mine["journalEntryNumber"]]})
+    assert booked.status_code == 204
+    remaining = [e["journalEntryNumber"] for e in entries(api)]
+    assert mine["journalEntryNumber"] not in remaining and other["journalEntryNumber"] in remaining
+    lines = api.get(f"accounting-years/{this_year()}/entries", params={"filter": "voucherNumber$eq:2"}).json()
+    assert sum(line["amount"] for line in lines["collection"]) == 0
+    assert {line["account"]["accountNumber"] for line in lines["collection"]} == {6800, 2200, 6902}
+    gone = journals.put(
+        "draft-entries",
+        json={**draft(journals, other["journalEntryNumber"]), "entryNumber": mine["journalEntryNumber"]},
+    )
+    assert gone.status_code == 404
+    again = journals.post("journals/10/bookdraftentries", json={"entryNumbers": [mine["journalEntryNumber"]]})
+    assert again.json()["errors"][0]["errorCode"] == "JournalEntryDoesNotExist"
+    assert journals.post("journals/10/bookdraftentries", json={"entryNumbers": []}).status_code == 400
+
+
+# --- filters, pages, the BookedEntries API -----------------------------------------------------------------------
+
+
+def test_filters_follow_what_each_description_marks_filterable(eco, agreement, api, journals):
+    create(api, text="Paper [roger-aaaaaaaaaaaaaaaa]")
+    create(api, text="Ink [roger-bbbbbbbbbbbbbbbb]")
+    hits = entries(api, filter="entryType$eq:supplierInvoice$and:(text$like:roger-bbbb$or:text$like:nothing)")
     assert [e["text"] for e in hits] == ["Ink [roger-bbbbbbbbbbbbbbbb]"]
-    by_voucher = entries(api, filter="voucher.voucherNumber$in:[1,3]")
-    assert sorted(e["voucher"]["voucherNumber"] for e in by_voucher) == [1, 3]
-    assert api.get("journals/10/entries", params={"filter": "supplier.supplierNumber$eq:200"}).status_code == 400
-    booked = api.get(f"accounting-years/{this_year()}/entries", params={"filter": "text$like:roger"})
-    assert booked.status_code == 400
-    assert "not allowed" in booked.json()["message"]
-    suppliers = api.get("suppliers", params={"filter": "corporateIdentificationNumber$eq:DK11111111"}).json()
-    assert [s["supplierNumber"] for s in suppliers["collection"]] == [200]
+    assert api.get("journals/10/entries", params={"filter": "dueDate$eq:2026-01-01"}).status_code == 400
+    assert journals.get("draft-entries", params={"filter": "text$like:Ink"}).status_code == 400  # not filterable there
+    by_voucher = journals.get("draft-entries", params={"filter": "journalNumber$eq:10$and:voucherNumber$in:[1,3]"})
+    assert sorted(e["voucherNumber"] for e in by_voucher.json()["items"]) == [1, 3]
+    eco.action(agreement, "book_journal", journal=10)
+    booked = eco.booked(agreement).get("booked-entries", params={"filter": "type$eq:3$and:text$like:roger-aaaa"})
+    assert {line["voucherNumber"] for line in booked.json()["items"]} == {2}
+    year = api.get(f"accounting-years/{this_year()}/entries", params={"filter": "text$like:roger-aaaa"})
+    assert year.status_code == 200 and {line["voucherNumber"] for line in year.json()["collection"]} == {2}
 
 
 def test_collections_are_paged(api):
-    create(api, *[voucher(supplierInvoiceNumber=f"F-{i}") for i in range(4)])
+    for i in range(4):
+        create(api, supplierInvoiceNumber=f"F-{i}")
     page = api.get("journals/10/entries", params={"pagesize": 2, "skippages": 1}).json()
-    assert len(page["collection"]) == 2
-    assert page["pagination"]["results"] == 5
+    assert len(page["collection"]) == 2 and page["pagination"]["results"] == 5
     assert "skippages=2" in page["pagination"]["nextPage"]
     assert api.get("journals/10/entries", params={"pagesize": 1001}).status_code == 400
 
@@ -250,60 +251,69 @@ def test_suppliers_are_created_with_e_conomic_s_required_fields(api):
         "vatZone": {"vatZoneNumber": 1},
         "corporateIdentificationNumber": "DK12345678",
     }
-    created = api.post("suppliers", json=body)
-    assert created.status_code == 201, created.text
-    assert api.get("suppliers/1001").json()["name"] == "Chairs A/S"
-    duplicate = api.post("suppliers", json=body)
-    assert duplicate.status_code == 400
-    assert "supplierNumber" in duplicate.json()["errors"]
+    assert api.post("suppliers", json=body).status_code == 201
+    assert api.get("suppliers/1001").json()["layout"]["self"]
+    assert "supplierNumber" in api.post("suppliers", json=body).json()["errors"]
     missing = api.post("suppliers", json={"name": "No group", "currency": "DKK"})
     assert set(missing.json()["errors"]) == {"supplierGroup", "paymentTerms", "vatZone"}
-    assert api.get("suppliers/4242").status_code == 404
 
 
-def test_the_fair_use_limit_answers_429_with_retry_after(eco, api):
+# --- fair use, idempotency, faults, unknown paths -------------------------------------------------------------------
+
+
+def test_the_fair_use_limit_answers_429_without_promising_a_time(eco, api):
     eco.configure(calls_per_minute=3)
-    statuses = [api.get("accounts").status_code for _ in range(4)]
-    assert statuses == [200, 200, 200, 429]
+    assert [api.get("accounts").status_code for _ in range(4)] == [200, 200, 200, 429]
     limited = api.get("accounts")
-    assert int(limited.headers["Retry-After"]) >= 1
-    assert limited.json()["httpStatusCode"] == 429
+    assert "Retry-After" not in limited.headers and limited.json()["httpStatusCode"] == 429
 
 
 def test_an_idempotency_key_replays_the_first_response(api):
     headers = {"Idempotency-Key": "k-1"}
-    first = api.post("journals/10/vouchers", json=[voucher()], headers=headers)
-    second = api.post("journals/10/vouchers", json=[voucher()], headers=headers)
-    assert first.status_code == second.status_code == 201
-    assert first.json() == second.json()
-    assert second.headers.get("Idempotent-Replayed") == "true"
-    assert len(entries(api)) == 2  # the human's draft and ours, once
-    other = api.post("journals/10/vouchers", json=[voucher(amount=1)], headers=headers)
-    assert other.status_code == 400
-    assert "different request" in other.json()["message"]
+    first = api.post("journals/10/vouchers", json=voucher(), headers=headers)
+    second = api.post("journals/10/vouchers", json=voucher(), headers=headers)
+    assert first.status_code == second.status_code == 201 and first.json() == second.json()
+    assert second.headers.get("X-ResultFromCache") == "true"
+    assert len(entries(api)) == 2
+    assert api.post("journals/10/vouchers", json=voucher(amount=1), headers=headers).status_code == 400
 
 
 def test_faults_apply_to_economic_requests(eco, api):
     eco.fault(method="POST", path="/vouchers", kind="500")
-    assert create(api, voucher()).status_code == 500
+    assert api.post("journals/10/vouchers", json=voucher()).status_code == 500
     eco.fault(method="POST", path="/vouchers", kind="timeout_after_commit", hold_seconds=1)
     with pytest.raises(requests.RequestException):
-        api.post("journals/10/vouchers", json=[voucher()], timeout=(3, 0.5))
+        api.post("journals/10/vouchers", json=voucher(), timeout=(3, 0.5))
     assert len(entries(api)) == 2  # committed despite the timeout
 
 
+def test_a_write_can_land_after_the_client_gave_up(eco, api):
+    eco.fault(method="POST", path="/vouchers", kind="commit_after_timeout", hold_seconds=1.5)
+    with pytest.raises(requests.RequestException):
+        api.post("journals/10/vouchers", json=voucher(), timeout=(3, 0.5))
+    assert len(entries(api)) == 1  # not yet: the client stopped waiting before the commit
+    import time
+
+    time.sleep(1.5)
+    assert len(entries(api)) == 2  # and then it landed
+
+
+def test_unknown_paths_and_versions_answer_a_bare_404(eco, agreement, api):
+    for path in ("nothing-here", "journalsapi/v14.0.0/draft-entries"):
+        response = api.get(path)
+        assert response.status_code == 404 and response.headers["Content-Type"].startswith("text/html")
+
+
 def test_the_accountant_actions(eco, agreement, api):
-    created = create(api, voucher(), voucher()).json()
-    numbers = [v["entries"]["supplierInvoices"][0]["journalEntryNumber"] for v in created]
-    eco.action(agreement, "delete_entry", entries=[numbers[0]])
-    result = eco.action(agreement, "book_entries", vouchers=[f"{this_year()}-3"])
-    assert result["booked"] == [f"{this_year()}-3"]
+    first, second = create(api), create(api)
+    eco.action(agreement, "delete_entry", entries=[first["journalEntryNumber"]])
+    assert eco.action(agreement, "book_entries", vouchers=[f"{this_year()}-3"])["booked"] == [f"{this_year()}-3"]
     assert [e["voucher"]["voucherNumber"] for e in entries(api)] == [1]
-    booked = eco.action(agreement, "book_journal", journal=5)
-    assert booked["booked"] == [f"{this_year()}-1"]
+    assert eco.action(agreement, "book_journal", journal=5)["booked"] == [f"{this_year()}-1"]
     state = eco.state(agreement)
     assert state["journals"]["5"]["entries"] == []
     assert {line["voucherNumber"] for line in state["bookedEntries"][this_year()]} == {1, 3}
+    assert second["journalEntryNumber"]
 
 
 def test_reset_forgets_agreements_and_the_log_masks_tokens(eco, agreement, api):
@@ -311,8 +321,7 @@ def test_reset_forgets_agreements_and_the_log_masks_tokens(eco, agreement, api):
     logged = eco.requests()
     assert logged and logged[-1]["tenant"] == str(agreement["agreement_number"])
     headers = {k.lower(): v for k, v in logged[-1]["headers"].items()}
-    assert agreement["agreement_grant_token"] not in str(logged)
-    assert headers["x-agreementgranttoken"] == "***"
+    assert agreement["agreement_grant_token"] not in str(logged) and headers["x-agreementgranttoken"] == "***"
     eco.sandbox.reset()
     assert eco.state() == {"agreements": {}}
     assert api.get("accounts").status_code == 401

@@ -44,7 +44,7 @@ def test_an_authorization_code_is_masked_in_the_redirect_the_token_request_and_q
 def test_e_conomic_s_currency_code_stays_readable_and_its_tokens_do_not(sandbox) -> None:
     eco = EconomicSandbox(sandbox)
     agreement = eco.agreement("Masking ApS")
-    response = eco.api(agreement).post("journals/10/vouchers", json=[voucher(currency={"code": "EUR"})])
+    response = eco.api(agreement).post("journals/10/vouchers", json=voucher(currency={"code": "EUR"}))
     assert response.status_code == 201, response.text
 
     [call] = eco.requests()

@@ -269,7 +269,7 @@ def _economic_card(html: str, integration: Integration) -> str:
 
 def test_it_connects_e_conomic_tests_it_and_maps_from_its_catalogues(admin_client_, company, master, sandbox, settings):
     """The real connector against the e-conomic sandbox: tokens and journal in, catalogues out, mappings saved."""
-    settings.ECONOMIC_API_URL = f"{sandbox.url}/economic"
+    settings.ECONOMIC_API_URL = settings.ECONOMIC_APIS_URL = f"{sandbox.url}/economic"
     settings.ECONOMIC_APP_SECRET_TOKEN = ""
     agreement = requests.post(f"{sandbox.url}/_sandbox/economic/agreements", json={"name": "Nordlys e-conomic"}).json()
     r = admin_client_.post(

@@ -1,0 +1,103 @@
+"""The engine against the e-conomic sandbox where e-conomic's Journals API decides what happens: a draft the
+accountant changed between Roger's read and its write (objectVersion), a voucher Roger cannot prove is its own,
+and a foreign-currency bill in a DKK agreement."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from documents import services
+from integrations.connectors.economic import marker_token
+from integrations.models import ErpEntry, SyncAttempt
+from integrations.sync import mapper
+from integrations.sync.requests import request_resync
+from tests.engine.conftest import EconomicErp, make_economic_integration
+from tests.engine.helpers import membership, run
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def eco_erp(sandbox, agreement, company, master) -> EconomicErp:
+    return EconomicErp(sandbox, agreement, make_economic_integration(company, agreement, master))
+
+
+def synced_bill(erp: EconomicErp, document) -> str:
+    request_resync(membership=membership(document), document=document, integration=erp.integration, kind="bill")
+    run(erp.integration)
+    entry = ErpEntry.objects.get(document=document, kind="bill")
+    assert entry.state == "synced", entry.error_message
+    return entry.erp_id
+
+
+def draft(erp: EconomicErp, erp_id: str) -> dict:
+    """The draft at voucher ``erp_id`` in Roger's journal, whoever wrote it."""
+    entries = erp.eco.state(erp.agreement)["journals"][str(erp.integration.settings["journal_number"])]["entries"]
+    [found] = [e for e in entries if erp._erp_id(e) == erp_id]
+    return found
+
+
+def test_an_accountant_s_edit_between_read_and_write_is_never_overwritten_silently(eco_erp, make_document):
+    document = make_document()
+    erp_id = synced_bill(eco_erp, document)
+    # The accountant corrects the amount in e-conomic's journal just as Roger is about to write its own change.
+    eco_erp.eco.action(
+        eco_erp.agreement, "edit_entry", vouchers=[erp_id], changes={"amount": "1300.00"}, before_next_update=True
+    )
+    services.document_update(document=document, actor=None, total=Decimal("2500.00"), vat=Decimal("500.00"))
+    run(eco_erp.integration)
+
+    attempts = list(SyncAttempt.objects.filter(document=document).order_by("created_at", "id"))
+    conflict, retried = attempts[-2], attempts[-1]
+    assert (conflict.action, conflict.outcome, conflict.error_category) == ("update", "retrying", "temporary")
+    assert "changed in e-conomic after Roger read it" in conflict.erp_message
+    assert "nothing was overwritten" in conflict.erp_message
+    # The retry read the draft again: its log shows the accountant's value as the old value, then Roger's.
+    assert (retried.action, retried.outcome) == ("update", "success")
+    assert retried.changes["total"] == ["1300.00", "2500.00"]
+    assert Decimal(str(draft(eco_erp, erp_id)["amount"])) == Decimal("2500.00")
+    assert ErpEntry.objects.get(document=document, kind="bill").state == "synced"
+
+
+def test_a_voucher_that_lost_roger_s_marker_is_not_adopted_by_its_number(eco_erp, make_document):
+    document = make_document()
+    erp_id = synced_bill(eco_erp, document)
+    # A person rewrites the draft's text in e-conomic: nothing on it says it is Roger's any more.
+    eco_erp.eco.action(eco_erp.agreement, "edit_entry", vouchers=[erp_id], changes={"text": "Chairs, typed by hand"})
+    services.document_update(document=document, actor=None, total=Decimal("2500.00"), vat=Decimal("500.00"))
+    writes_before = len(eco_erp.writes())
+    run(eco_erp.integration)
+
+    person_s = draft(eco_erp, erp_id)
+    assert person_s["text"] == "Chairs, typed by hand" and Decimal(str(person_s["amount"])) == Decimal("1250.00")
+    assert not any(w["method"] == "PUT" for w in eco_erp.writes()[writes_before:])
+    # Roger looked its own entry up by marker instead and, finding none, created its voucher anew.
+    mine = [b for b in eco_erp.bills() if b.erp_id != erp_id]
+    assert [b.total for b in mine] == [Decimal("2500.00")]
+    assert ErpEntry.objects.get(document=document, kind="bill").erp_id == mine[0].erp_id
+
+
+def test_a_eur_bill_in_a_dkk_agreement_is_booked_at_e_conomic_s_rate(eco_erp, make_document):
+    document = make_document(currency="EUR", total=Decimal("1000.00"), vat=Decimal("200.00"))
+    erp_id = synced_bill(eco_erp, document)
+    entry = draft(eco_erp, erp_id)
+    assert entry["currency"]["code"] == "EUR" and Decimal(str(entry["amount"])) == Decimal("1000.00")
+    # e-conomic quotes rates per 100 units: 746.12 DKK per 100 EUR → 7,461.20 DKK.
+    assert Decimal(str(entry["exchangeRate"])) == Decimal("746.12")
+    assert Decimal(str(entry["amountDefaultCurrency"])) == Decimal("7461.20")
+    assert f"[{marker_token(mapper.bill_marker(document))}]" in entry["text"]
+    eco_erp.eco.action(eco_erp.agreement, "book_entries", vouchers=[erp_id])
+    lines = [
+        line
+        for line in eco_erp.eco.state(eco_erp.agreement)["bookedEntries"][erp_id.split("-")[0]]
+        if line["voucherNumber"] == int(erp_id.split("-")[1])
+    ]
+    assert sorted(Decimal(str(line["amountInBaseCurrency"])) for line in lines) == [
+        Decimal("-7461.20"),
+        Decimal("1492.24"),
+        Decimal("5968.96"),
+    ]
+    run(eco_erp.integration)  # a re-sync of the unchanged document changes nothing
+    assert SyncAttempt.objects.filter(document=document).first().outcome in ("success", "blocked")
