@@ -20,7 +20,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from integrations.connectors.attachments import AttachItem, AttachmentLimits, FileRef
 
 
 class ErrorCategory(StrEnum):
@@ -110,6 +113,10 @@ class BillData:
     description: str
     lines: tuple[BillLine, ...]
     draft: bool = False  # push as a draft instead of an approved bill (integration option)
+    # A supplier's credit note (Xero ACCPAYCREDIT, e-conomic's credit entry).  Amounts here and in the lines are
+    # always positive magnitudes; this flag says which way they go.
+    credit_note: bool = False
+    file: FileRef | None = None  # the document's source file; attached by the engine, not part of the comparison
 
     def comparable(self) -> dict[str, str]:
         """The fields an accountant recognises, as strings: what a plan diffs against the ERP's copy."""
@@ -146,8 +153,16 @@ class PaymentData:
     # What left the bank account, in the bank account's currency, when the accountant recorded it (a EUR bill paid
     # from a DKK account): the connector derives the ERP's exchange rate from it.  None: same currency, or unknown.
     bank_amount: Decimal | None = None
+    # For a credit note (``bill_erp_id`` is then the ERP's credit note): with ``allocate_to`` (the ERP id of the bill
+    # it corrects) an allocation of the credit note against that bill; without, a refund the supplier paid into
+    # ``bank_account``.  Amounts stay positive magnitudes.
+    credit_note: bool = False
+    allocate_to: str = ""
 
     def comparable(self) -> dict[str, str]:
+        if self.allocate_to:
+            return {"allocated_to": self.allocate_to, "payment_date": self.payment_date.isoformat(),
+                    "amount": f"{self.amount:.2f}", "currency": self.currency}
         fields = {
             "bank_account": self.bank_account,
             "payment_date": self.payment_date.isoformat(),
@@ -194,6 +209,7 @@ class ItemResult:
     state: EntryState | None = None
     error: ErpError | None = None
     sent: Mapping[str, object] | None = None  # the payload sent for this element (no secrets)
+    erp_ref: str = ""  # the ERP's id of what was written when it is not the entry itself (an attachment)
 
 
 @dataclass(frozen=True)
@@ -289,6 +305,19 @@ class Connector(abc.ABC):
     # in seconds, when the ERP documents it; None when it does not (the engine then uses its conservative setting).
     # After a write with an unknown outcome, nothing is written to that entry again until this has passed.
     write_settle_seconds: float | None = None
+
+    # Whether the ERP allocates a credit note against a bill through its API; without, a credit note's
+    # allocation is left to the accountant in the ERP (the engine says so once, and does not fail).
+    supports_allocation: bool = False
+
+    # --- optional: the document's file on its entry (R17) -----------------------------------------------
+    attachment_limits: AttachmentLimits | None = None  # None: the ERP takes no files through its API
+
+    def attach(self, items: Sequence[AttachItem]) -> list[ItemResult]:
+        """Attach each item's file to its entry, replacing ``item.replaces`` where the ERP can delete: one result
+        per item — CREATED (attached), UPDATED (replaced), BLOCKED (the entry is booked and takes no files) or
+        FAILED (a classified error: a file the ERP refuses fails its attachment, never the bill)."""
+        raise NotImplementedError
 
     # --- optional: book entries Roger created (e-conomic's "book after sync") ----------------------------
     supports_booking: bool = False
