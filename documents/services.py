@@ -13,10 +13,13 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import F, Sum
 from django.utils import timezone
 
+from documents.files import check_upload
 from documents.models import SYNCED_FIELDS, Category, Department, Document, Payment, VatCode, Vendor
 from documents.signals import document_changed
 from roger.models import Company
@@ -48,9 +51,11 @@ def _check_amounts(document: Document) -> None:
             continue
         if value.as_tuple().exponent < -2:  # type: ignore[operator]
             errors[field] = "Use at most 2 decimals."
-        elif value < 0:
+        elif value < 0 and not document.is_credit_note:
             errors[field] = "Must not be negative."
-    if "vat" not in errors and "total" not in errors and document.vat > document.total:
+    if document.is_credit_note:
+        _check_credit_note_amounts(document, errors)
+    elif "vat" not in errors and "total" not in errors and document.vat > document.total:
         errors["vat"] = "VAT cannot be more than the total."
     if document.due_date and document.issue_date and document.due_date < document.issue_date:
         errors["due_date"] = "The due date cannot be before the issue date."
@@ -58,8 +63,34 @@ def _check_amounts(document: Document) -> None:
         raise ValidationError(errors)
 
 
+def _check_credit_note_amounts(document: Document, errors: dict[str, str]) -> None:
+    """A credit note is entered as the supplier wrote it: a negative total, VAT between it and zero."""
+    if "total" not in errors and document.total >= 0:
+        errors["total"] = "A credit note's total is negative (what the supplier owes back), e.g. -250.00."
+    elif "vat" not in errors and document.vat > 0:
+        errors["vat"] = "A credit note's VAT is negative or zero, like its total."
+    elif "vat" not in errors and document.vat < document.total:
+        errors["vat"] = "VAT cannot be more than the total."
+
+
+def _check_credits(document: Document) -> None:
+    """The bill a credit note corrects: an invoice of the same company, supplier and currency."""
+    bill = document.credits
+    if bill is None:
+        return
+    if not document.is_credit_note:
+        raise ValidationError({"credits": "Only a credit note can refer to a bill."})
+    if bill.company_id != document.company_id or bill.is_credit_note:
+        raise ValidationError({"credits": "Choose one of this company's bills."})
+    if bill.vendor_id != document.vendor_id:
+        raise ValidationError({"credits": f"The bill is from {bill.vendor.name}, not from this credit note's supplier."})
+    if bill.currency != document.currency:
+        raise ValidationError({"credits": f"The bill is in {bill.currency}; the credit note is in {document.currency}."})
+
+
 def _validate(document: Document) -> None:
     _check_amounts(document)
+    _check_credits(document)
     document.full_clean(exclude=["company"], validate_constraints=True)
 
 
@@ -98,11 +129,15 @@ def document_create(
     category: Category | None = None,
     department: Department | None = None,
     description: str = "",
+    kind: str = Document.Kind.INVOICE,
+    credits: Document | None = None,
 ) -> Document:
     values = {"vendor": vendor, "category": category, "department": department, "vat_code": vat_code}
     _check_company_scope(company.pk, values)
     document = Document(
         company=company,
+        kind=kind,
+        credits=credits,
         invoice_number=invoice_number,
         issue_date=issue_date,
         due_date=due_date,
@@ -170,7 +205,25 @@ def document_update(*, document: Document, actor: Actor, **changes: Any) -> Docu
 
 
 def _paid_so_far(document: Document) -> Decimal:
-    return document.payments.aggregate(total=Sum("amount"))["total"] or Decimal("0")
+    """What is settled: payments (for a credit note, refunds received), and for a bill the approved credit notes
+    that correct it."""
+    paid = document.payments.aggregate(total=Sum("amount"))["total"] or Decimal("0")
+    return paid + (Decimal("0") if document.is_credit_note else credited(document))
+
+
+def credited(document: Document) -> Decimal:
+    """The approved credit notes that correct ``document``, as a positive amount (annotated by the sync engine's
+    batch query as ``credited_total``; read here otherwise)."""
+    annotated = getattr(document, "credited_total", None)
+    if annotated is not None:
+        return annotated
+    notes = Document.objects.filter(credits=document, status__in=[Document.Status.APPROVED, Document.Status.PAID])
+    return -(notes.aggregate(total=Sum("total"))["total"] or Decimal("0"))
+
+
+def amount_due(document: Document) -> Decimal:
+    """What is still to pay (a bill) or to be refunded (a credit note), as a positive amount."""
+    return abs(document.total) - _paid_so_far(document)
 
 
 @transaction.atomic
@@ -199,7 +252,7 @@ def payment_register(
     payment.full_clean(exclude=["document"])
     if isinstance(amount, Decimal) and amount.as_tuple().exponent < -2:  # type: ignore[operator]
         raise ValidationError({"amount": "Use at most 2 decimals."})
-    outstanding = document.total - _paid_so_far(document)
+    outstanding = amount_due(document)
     if amount > outstanding:
         raise ValidationError({"amount": f"Only {outstanding} {document.currency} is outstanding."})
     payment.save()
@@ -226,4 +279,36 @@ def document_mark_paid(*, document: Document, actor: Actor, paid_on: dt.date | N
     document.save(update_fields=["status", "marked_paid", "paid_on", "updated_at"])
     _bump_version(document)
     _emit(document, event="paid", changed=frozenset(), actor=actor)
+    return document
+
+
+@transaction.atomic
+def document_attach_file(*, document: Document, actor: Actor, upload: UploadedFile) -> Document:
+    """Store the supplier's file on the document (or replace it): checked from its content, stored through Django's
+    storage, and synced to the ERP entries as their attachment (a new version).  Nothing is half-stored: a refused
+    file stores nothing, and a file stored for a change that then fails is removed again."""
+    checked = check_upload(upload)
+    document = _locked(document)
+    if checked.sha256 == document.file_sha256:
+        return document  # the same file again: nothing changes, nothing is uploaded to the ERP
+    old = document.file.name if document.file else ""
+    document.file.save(checked.name, ContentFile(checked.content), save=False)
+    stored = document.file.name
+    try:
+        document.file_name = checked.name
+        document.file_size = checked.size
+        document.file_sha256 = checked.sha256
+        document.file_content_type = checked.content_type
+        document.save(
+            update_fields=["file", "file_name", "file_size", "file_sha256", "file_content_type", "updated_at"]
+        )
+        _bump_version(document)
+        _emit(document, event="file_replaced" if old else "file_added", changed=frozenset({"file"}), actor=actor)
+    except Exception:
+        document.file.storage.delete(stored)
+        raise
+    if old:
+        # The ERP keeps what it had until the new file is attached; Roger keeps only the current one.
+        storage = document.file.storage
+        transaction.on_commit(lambda: storage.delete(old))
     return document

@@ -137,6 +137,10 @@ class ErpEntry(models.Model):
     # it — a client's timeout is not the ERP's — so nothing is written to this entry again until the ERP's settle
     # time has passed since then (DESIGN §5 step 5).  Cleared once an answer settles the outcome.
     write_sent_at = models.DateTimeField(null=True, blank=True)
+    # The document's file on this entry (R17): the checksum Roger last attached decides whether to upload again.
+    attachment_sha256 = models.CharField(max_length=64, blank=True)
+    attachment_erp_id = models.CharField(max_length=100, blank=True)  # the ERP's id of that attachment
+    attachment_note = models.CharField(max_length=500, blank=True)  # why the entry lacks its file, when it does
     # Requires attention (R11): the latest attempt for this entry failed after retries (or is blocked).
     needs_attention = models.BooleanField(default=False)
     error_category = models.CharField(max_length=20, choices=ErrorCategory.choices, blank=True)
@@ -201,6 +205,8 @@ class BulkResyncItem(models.Model):
     outcome = models.CharField(max_length=20, blank=True)
     message = models.CharField(max_length=500, blank=True)
     retry_at = models.DateTimeField(null=True, blank=True)  # when a waiting item's job runs next
+    # The document's file on its bill entry: attached / unchanged / refused / blocked, or "" when it has none.
+    attachment = models.CharField(max_length=10, blank=True)
 
     class Meta:
         constraints = [
@@ -297,6 +303,7 @@ class SyncAttempt(models.Model):
         BLOCKED = "blocked", "Blocked"
         ADOPT = "adopt", "Adopted existing entry"
         BOOK = "book", "Booked in the ERP"  # "book after sync" (e-conomic): a record of its own
+        ATTACH = "attach", "Attached the file"  # the document's file uploaded to its entry (R17)
         NONE = "none", "Not attempted"
 
     class Outcome(models.TextChoices):

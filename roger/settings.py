@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -128,8 +129,16 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = BASE_DIR / "staticfiles"
+# Documents' files (R17) go through Django's storage API: the file system under ROGER_MEDIA_ROOT by default, or any
+# django-storages backend (ROGER_FILE_STORAGE="storages.backends.s3.S3Storage" with ROGER_FILE_STORAGE_OPTIONS as
+# JSON).  They are never served from a public URL: a view checks the reader's company first.
+MEDIA_ROOT = Path(os.environ.get("ROGER_MEDIA_ROOT", str(BASE_DIR / "media")))
+ROGER_DOCUMENT_MAX_BYTES = envint("ROGER_DOCUMENT_MAX_BYTES", str(10 * 1024 * 1024))
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": {
+        "BACKEND": os.environ.get("ROGER_FILE_STORAGE", "django.core.files.storage.FileSystemStorage"),
+        "OPTIONS": json.loads(os.environ.get("ROGER_FILE_STORAGE_OPTIONS", "{}")),
+    },
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG

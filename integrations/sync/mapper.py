@@ -12,6 +12,8 @@ from django.conf import settings
 from django.urls import reverse
 
 from documents.models import Document
+from documents.services import credited
+from integrations.connectors.attachments import FileRef
 from integrations.connectors.base import (
     BillData,
     BillLine,
@@ -73,8 +75,9 @@ def _tracking(document: Document, integration: Integration) -> tuple[TrackingRef
 
 
 def _check_amounts(document: Document) -> None:
+    sign = -1 if document.is_credit_note else 1  # a credit note is negative in Roger, positive towards the ERP
     for field in ("total", "vat"):
-        value: Decimal = getattr(document, field)
+        value: Decimal = getattr(document, field) * sign
         if value < 0 or value.as_tuple().exponent < -2:  # type: ignore[operator]
             raise MappingError(
                 ErpError(
@@ -84,7 +87,7 @@ def _check_amounts(document: Document) -> None:
                     hint="Correct the amount in Roger, then re-sync.",
                 )
             )
-    if document.vat > document.total:
+    if document.vat * sign > document.total * sign:
         raise MappingError(
             ErpError(
                 ErrorCategory.VALIDATION,
@@ -134,10 +137,11 @@ def bill_data(document: Document, integration: Integration) -> BillData:
             )
         )
     description = document.description or f"{document.vendor.name} {document.invoice_number}"
+    total, vat = abs(document.total), abs(document.vat)  # magnitudes: ``credit_note`` says which way they go
     line = BillLine(
         description=description[:4000],
-        net_amount=document.total - document.vat,
-        vat_amount=document.vat,
+        net_amount=total - vat,
+        vat_amount=vat,
         account_code=str(account),
         tax_type=str(tax_type),
         tracking=_tracking(document, integration),
@@ -149,22 +153,56 @@ def bill_data(document: Document, integration: Integration) -> BillData:
         issue_date=document.issue_date,
         due_date=document.due_date,
         currency=document.currency,
-        total=document.total,
-        vat=document.vat,
+        total=total,
+        vat=vat,
         description=document.description,
         lines=(line,),
         draft=document.status not in (Document.Status.APPROVED, Document.Status.PAID),
+        credit_note=document.is_credit_note,
+        file=document_file(document),
+    )
+
+
+def document_file(document: Document) -> FileRef | None:
+    if not document.file or not document.file_sha256:
+        return None
+    return FileRef(
+        name=document.file_name,
+        content_type=document.file_content_type,
+        size=document.file_size,
+        sha256=document.file_sha256,
     )
 
 
 def paid_amount(document: Document) -> Decimal:
-    """Uses prefetched payments when present (the engine prefetches them for a whole batch)."""
+    """What was paid in money (refunded, for a credit note).  Uses prefetched payments when present (the engine
+    prefetches them for a whole batch).  A bill marked as paid was paid in full less the credit notes correcting
+    it: those are settled by allocation, not by money."""
     if document.marked_paid:
-        return document.total
+        return abs(document.total) - (Decimal("0") if document.is_credit_note else credited(document))
     return sum((p.amount for p in document.payments.all()), Decimal("0"))
 
 
-def payment_data(document: Document, integration: Integration, bill_erp_id: str) -> PaymentData:
+def payment_data(document: Document, integration: Integration, bill_erp_id: str, allocate_to: str = "") -> PaymentData:
+    """The payment entry: for a bill, its payment; for a credit note, its allocation against the bill it corrects
+    (``allocate_to``, that bill's ERP id) or the refund the supplier paid."""
+    if allocate_to:
+        return PaymentData(
+            marker=payment_marker(document),
+            bill_erp_id=bill_erp_id,
+            bill_marker=bill_marker(document),
+            vendor=_vendor(document, integration),
+            invoice_number=document.invoice_number,
+            bank_account="",
+            payment_date=max(document.issue_date, document.credits.issue_date)
+            if document.credits
+            else document.issue_date,
+            amount=abs(document.total),
+            currency=document.currency,
+            reference=f"Credit note {document.invoice_number}"[:255],
+            credit_note=True,
+            allocate_to=allocate_to,
+        )
     bank = integration.mappings.get("bank_account")
     if not bank:
         raise _setup(integration, f"No bank account is chosen for payments in {integration.name}.", "bank_account")
@@ -185,4 +223,5 @@ def payment_data(document: Document, integration: Integration, bill_erp_id: str)
         currency=document.currency,
         reference=reference[:255],
         bank_amount=None if document.marked_paid else bank_amount,
+        credit_note=document.is_credit_note,
     )

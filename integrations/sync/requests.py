@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.conf import settings
@@ -146,8 +146,8 @@ def _company_status_counts(ids: list[int]) -> Counter:
 def _insert_items(bulk: BulkResync, document_ids: list[int], integration_ids: list[int]) -> None:
     table = BulkResyncItem._meta.db_table
     sql = f"""
-        INSERT INTO {table} (bulk_id, document_id, integration_id, state, outcome, message)
-        SELECT %s, d.id, i.id, 'queued', '', ''
+        INSERT INTO {table} (bulk_id, document_id, integration_id, state, outcome, message, attachment)
+        SELECT %s, d.id, i.id, 'queued', '', '', ''
         FROM documents_document d JOIN integrations_integration i ON i.company_id = d.company_id
         WHERE {jobs._id_list_sql()} AND i.id IN ({", ".join(["%s"] * len(integration_ids))})
     """
@@ -168,6 +168,7 @@ class BulkProgress:
     done: int
     outcomes: dict[str, int]  # created / updated / unchanged / blocked / failed / waiting → items
     next_retry_at: datetime | None = None
+    files: dict[str, int] = field(default_factory=dict)  # attached / unchanged / refused / blocked → items (R17)
 
     @property
     def finished(self) -> bool:
@@ -191,10 +192,11 @@ def bulk_progress(bulk: BulkResync) -> BulkProgress:
     its document or integration when either is deleted, and the bulk still finishes."""
     rows = (
         BulkResyncItem.objects.filter(bulk=bulk)
-        .values("state", "outcome")
+        .values("state", "outcome", "attachment")
         .annotate(n=Count("id"), next_retry=Min("retry_at"))
     )
     counts: dict[str, int] = {}
+    files: dict[str, int] = {}
     total = 0
     next_retry = None
     for row in rows:
@@ -202,6 +204,8 @@ def bulk_progress(bulk: BulkResync) -> BulkProgress:
         if row["state"] == BulkResyncItem.State.QUEUED:
             continue
         counts[row["outcome"]] = counts.get(row["outcome"], 0) + row["n"]
+        if row["attachment"]:
+            files[row["attachment"]] = files.get(row["attachment"], 0) + row["n"]
         if row["next_retry"] is not None and (next_retry is None or row["next_retry"] < next_retry):
             next_retry = row["next_retry"]
-    return BulkProgress(total=total, done=sum(counts.values()), outcomes=counts, next_retry_at=next_retry)
+    return BulkProgress(total=total, done=sum(counts.values()), outcomes=counts, next_retry_at=next_retry, files=files)

@@ -28,6 +28,7 @@ def answer(
     now_state: dict[int, str],
     outcomes: dict[int, tuple[str, str]],
     next_at: dict[int, datetime],
+    files: dict[int, str] | None = None,
 ) -> None:
     """After finalize: ``meant`` is how each job's run ended, ``now_state`` the state the job is in now."""
     done: dict[int, tuple[str, str]] = {}
@@ -50,6 +51,7 @@ def answer(
             state=BulkResyncItem.State.DONE,
             outcome=_by_document({d: o for d, (o, _) in done.items()}),
             message=_by_document({d: m for d, (_, m) in done.items()}),
+            attachment=_by_document({d: (files or {}).get(d, "") for d in done}),
             retry_at=None,
         )
     if waiting:

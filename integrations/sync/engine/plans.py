@@ -29,7 +29,7 @@ def build_data(work: Work, integration: Integration) -> None:
         if work.kind == EntryKind.BILL:
             work.data = mapper.bill_data(work.document, integration)
         else:
-            work.data = mapper.payment_data(work.document, integration, work.bill_erp_id)
+            work.data = mapper.payment_data(work.document, integration, work.bill_erp_id, work.allocate_to)
     except mapper.MappingError as exc:
         work.error = exc.error
 

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from integrations.connectors.base import EntryState, ErpError, ErrorCategory, Outcome
 from integrations.models import ErpEntry, Integration, SyncAttempt
+from integrations.sync.engine.attachments import attachment_error
 from integrations.sync.engine.plans import fingerprint
 from integrations.sync.engine.work import Data, Work
 from integrations.sync.engine.writes import apply_state, booking_error, current_state
@@ -117,6 +118,32 @@ def booking_attempt(integration: Integration, work: Work, retry_at: datetime | N
     )
 
 
+def attachment_attempt(integration: Integration, work: Work, retry_at: datetime | None, *, final: bool) -> SyncAttempt:
+    """The log record of attaching the document's file to its entry: what was sent (never the bytes)."""
+    result = work.attachment
+    assert result is not None
+    error = attachment_error(work)
+    if result.outcome == Outcome.BLOCKED:
+        outcome = SyncAttempt.Outcome.BLOCKED
+        error = result.error or ErpError(ErrorCategory.BOOKED, "The entry is booked and takes no files.")
+    elif error is None:
+        outcome = SyncAttempt.Outcome.SUCCESS
+    else:
+        outcome = SyncAttempt.Outcome.FAILED if final else SyncAttempt.Outcome.RETRYING
+    return _log_record(
+        integration,
+        work,
+        current_state(work),
+        error,
+        action=SyncAttempt.Action.ATTACH,
+        outcome=outcome,
+        duration_ms=work.attachment_ms,
+        request_data=jsonable(dict(result.sent or {})),
+        hint=hint(error, adopted=False)[:500] if error else "",
+        retry_at=retry_at if not final and error is not None else None,
+    )
+
+
 def _log_record(integration: Integration, work: Work, state, shown: ErpError | None, **fields) -> SyncAttempt:
     """One integration log record of ``work``: who and what triggered it, where the entry is, what went wrong."""
     return SyncAttempt(
@@ -170,6 +197,16 @@ def update_entry(work: Work, now, *, final: bool) -> None:
     entry = work.entry
     if work.waiting:
         return  # nothing was read or written: the entry keeps its state while its job waits
+    _update_bill(work, now, final=final)
+    refused = attachment_error(work)
+    if refused is not None and entry.state == ErpEntry.State.SYNCED:
+        # The bill is in step; its file is not: say why, and ask a person once retries are over (R15).
+        entry.attachment_note = refused.message[:500]
+        entry.needs_attention = entry.needs_attention or final
+
+
+def _update_bill(work: Work, now, *, final: bool) -> None:
+    entry = work.entry
     error = final_error(work) or booking_error(work)
     state = (work.booking.state if work.booking else None) or work.after_payment or current_state(work)
     if state is not None:
@@ -235,6 +272,7 @@ ENTRY_FIELDS = [
     "last_synced_at",
     "uncertain",
     "write_sent_at",
+    "attachment_note",
     "needs_attention",
     "error_category",
     "error_message",
