@@ -66,4 +66,4 @@ bench: install
 	$(BIN)/python -m bench $(FIGURES)
 
 clean:
-	rm -rf $(VENV) staticfiles roger.sqlite3* .sandbox-state.sqlite3*
+	rm -rf $(VENV) staticfiles media roger.sqlite3* .sandbox-state.sqlite3*
