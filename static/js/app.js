@@ -34,7 +34,11 @@
       document.getElementById("bulk-count").textContent = String(checked);
     }
     const label = document.getElementById("bulk-selected");
-    if (label) label.textContent = checked ? checked + " selected" : "";
+    if (label) {
+      // The words come from the page, in the user's language.
+      const many = label.dataset.many || "__N__ selected";
+      label.textContent = checked === 0 ? "" : checked === 1 ? (label.dataset.one || "1 selected") : many.replace("__N__", String(checked));
+    }
     const all = document.getElementById("select-all");
     if (all) {
       all.checked = checked > 0 && checked === boxes.length;
@@ -100,3 +104,9 @@
     if (dialog) { e.preventDefault(); dialog.close(); }
   });
 })();
+
+// The language switcher (and any select marked data-submit-on-change) applies the choice at once.
+document.addEventListener("change", function (e) {
+  const target = e.target;
+  if (target instanceof HTMLSelectElement && target.matches("[data-submit-on-change]") && target.form) target.form.submit();
+});
