@@ -15,7 +15,8 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Sum
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
 
 from documents.models import SYNCED_FIELDS, Category, Department, Document, Payment, VatCode, Vendor
 from documents.signals import document_changed
@@ -33,9 +34,9 @@ def _check_company_scope(company_id: int, values: dict[str, Any]) -> None:
     for field, model in _COMPANY_SCOPED.items():
         obj = values.get(field)
         if obj is not None and not isinstance(obj, model):
-            errors[field] = f"Expected a {model.__name__}."
+            errors[field] = _("Expected a %(model)s.") % {"model": model._meta.verbose_name}
         elif obj is not None and obj.company_id != company_id:
-            errors[field] = f"This {model._meta.verbose_name} belongs to another company."
+            errors[field] = _("This %(model)s belongs to another company.") % {"model": model._meta.verbose_name}
     if errors:
         raise ValidationError(errors)
 
@@ -47,13 +48,13 @@ def _check_amounts(document: Document) -> None:
         if not isinstance(value, Decimal):
             continue
         if value.as_tuple().exponent < -2:  # type: ignore[operator]
-            errors[field] = "Use at most 2 decimals."
+            errors[field] = _("Use at most 2 decimals.")
         elif value < 0:
-            errors[field] = "Must not be negative."
+            errors[field] = _("Must not be negative.")
     if "vat" not in errors and "total" not in errors and document.vat > document.total:
-        errors["vat"] = "VAT cannot be more than the total."
+        errors["vat"] = _("VAT cannot be more than the total.")
     if document.due_date and document.issue_date and document.due_date < document.issue_date:
-        errors["due_date"] = "The due date cannot be before the issue date."
+        errors["due_date"] = _("The due date cannot be before the issue date.")
     if errors:
         raise ValidationError(errors)
 
@@ -115,8 +116,12 @@ def document_create(
 
 def _transition(document: Document, *, allowed_from: tuple[str, ...], to: str) -> None:
     if document.status not in allowed_from:
-        now = document.get_status_display().lower()
-        raise ValidationError({"status": f"A document that is {now} cannot become {to.replace('_', ' ')}."})
+        now = str(document.get_status_display()).lower()
+        if to == Document.Status.AWAITING_APPROVAL:
+            message = _("Only a draft can be submitted for approval; this document is %(now)s.")
+        else:
+            message = _("Only a draft or a document awaiting approval can be approved; this document is %(now)s.")
+        raise ValidationError({"status": message % {"now": now}})
 
 
 @transaction.atomic
@@ -149,7 +154,7 @@ def document_approve(*, document: Document, actor: Actor) -> Document:
 def document_update(*, document: Document, actor: Actor, **changes: Any) -> Document:
     unknown = set(changes) - EDITABLE_FIELDS
     if unknown:
-        raise ValidationError({field: "This field cannot be edited." for field in sorted(unknown)})
+        raise ValidationError({field: _("This field cannot be edited.") for field in sorted(unknown)})
     document = _locked(document)
     _check_company_scope(document.company_id, changes)
     changed = frozenset(field for field, value in changes.items() if getattr(document, field) != value)
@@ -168,6 +173,44 @@ def _paid_so_far(document: Document) -> Decimal:
     return document.payments.aggregate(total=Sum("amount"))["total"] or Decimal("0")
 
 
+class PaymentDateError:
+    """Codes of the payment-date rules (R18), for forms that ask the user to confirm a future date."""
+
+    BEFORE_ISSUE = "payment_before_issue_date"
+    FUTURE = "payment_date_in_future"
+
+
+def _check_payment_date(document: Document, paid_on: dt.date, *, allow_future: bool, field: str) -> None:
+    """A payment is dated on or after the document's issue date, and not in the future unless confirmed: Roger
+    records payments that have been made, and a future date in the ERP books a payment that has not happened."""
+    if not isinstance(paid_on, dt.date):
+        return
+    if paid_on < document.issue_date:
+        raise ValidationError(
+            {
+                field: ValidationError(
+                    _("A payment cannot be dated before the document's issue date (%(issued)s)."),
+                    code=PaymentDateError.BEFORE_ISSUE,
+                    params={"issued": formats.date_format(document.issue_date, "SHORT_DATE_FORMAT")},
+                )
+            }
+        )
+    today = timezone.localdate()
+    if paid_on > today and not allow_future:
+        raise ValidationError(
+            {
+                field: ValidationError(
+                    _(
+                        "%(date)s is in the future. Register a payment once it has been made, or confirm that it "
+                        "is scheduled for that day."
+                    ),
+                    code=PaymentDateError.FUTURE,
+                    params={"date": formats.date_format(paid_on, "SHORT_DATE_FORMAT")},
+                )
+            }
+        )
+
+
 @transaction.atomic
 def payment_register(
     *,
@@ -177,12 +220,14 @@ def payment_register(
     paid_on: dt.date,
     reference: str = "",
     bank_amount: Decimal | None = None,
+    allow_future: bool = False,
 ) -> Payment:
     document = _locked(document)
     if document.status not in (Document.Status.APPROVED, Document.Status.PAID):
-        raise ValidationError({"amount": "Payments can only be registered on approved documents."})
+        raise ValidationError({"amount": _("Payments can only be registered on approved documents.")})
     if document.marked_paid:
-        raise ValidationError({"amount": "This document was marked as paid; no further payments can be added."})
+        raise ValidationError({"amount": _("This document was marked as paid; no further payments can be added.")})
+    _check_payment_date(document, paid_on, allow_future=allow_future, field="paid_on")
     payment = Payment(
         document=document,
         amount=amount,
@@ -192,11 +237,17 @@ def payment_register(
         created_by=actor,
     )
     payment.full_clean(exclude=["document"])
-    if isinstance(amount, Decimal) and amount.as_tuple().exponent < -2:  # type: ignore[operator]
-        raise ValidationError({"amount": "Use at most 2 decimals."})
+    for field, value in (("amount", amount), ("bank_amount", bank_amount)):
+        if isinstance(value, Decimal) and value.as_tuple().exponent < -2:  # type: ignore[operator]
+            raise ValidationError({field: _("Use at most 2 decimals.")})
     outstanding = document.total - _paid_so_far(document)
     if amount > outstanding:
-        raise ValidationError({"amount": f"Only {outstanding} {document.currency} is outstanding."})
+        raise ValidationError(
+            {
+                "amount": _("Only %(amount)s %(currency)s is outstanding.")
+                % {"amount": formats.number_format(outstanding, 2, force_grouping=True), "currency": document.currency}
+            }
+        )
     payment.save()
     if amount == outstanding:
         document.status = Document.Status.PAID
@@ -208,13 +259,14 @@ def payment_register(
 
 
 @transaction.atomic
-def document_mark_paid(*, document: Document, actor: Actor, paid_on: dt.date | None = None) -> Document:
+def document_mark_paid(
+    *, document: Document, actor: Actor, paid_on: dt.date | None = None, allow_future: bool = False
+) -> Document:
     document = _locked(document)
     if document.status != Document.Status.APPROVED:
-        raise ValidationError({"status": "Only an approved, unpaid document can be marked as paid."})
+        raise ValidationError({"status": _("Only an approved, unpaid document can be marked as paid.")})
     paid_on = paid_on or timezone.localdate()
-    if paid_on < document.issue_date:
-        raise ValidationError({"paid_on": "The payment date cannot be before the issue date."})
+    _check_payment_date(document, paid_on, allow_future=allow_future, field="paid_on")
     document.status = Document.Status.PAID
     document.marked_paid = True
     document.paid_on = paid_on
