@@ -8,6 +8,7 @@ or the queue: import-linter).  htmx requests get a partial of the same template,
 from __future__ import annotations
 
 import logging
+from decimal import Decimal
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -15,13 +16,15 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
-from django_htmx.http import trigger_client_event
+from django_htmx.http import push_url, trigger_client_event
 
 from documents.models import Document
 from documents.selectors import document_tabs
-from integrations import selectors, services
+from integrations import log_labels, selectors, services
 from integrations.forms import EconomicForm, MappingForm, OptionsForm, ResyncForm, TenantForm
 from integrations.models import BulkResync, EntryKind, Integration
 from integrations.sync import planning
@@ -61,9 +64,10 @@ def _integration_param(
 # --- the Integrations tab (R6) -----------------------------------------------------------------------------------
 
 
-def _entry_rows(document: Document, entries: dict) -> list[tuple[str, str, object]]:
+def _entry_rows(document: Document, entries: dict, payments: list) -> list[tuple[str, str, object]]:
     kinds = [EntryKind.BILL]
-    if document.is_paid or EntryKind.PAYMENT in entries:
+    # The payment card shows from approval on: while partly paid it says why nothing is synced yet (R5).
+    if document.is_synced_state or payments or EntryKind.PAYMENT in entries:
         kinds.append(EntryKind.PAYMENT)
     return [(k.value, k.label, entries.get(k.value)) for k in kinds]
 
@@ -83,10 +87,15 @@ def _tab_context(request: HtmxHttpRequest, membership: Membership, document: Doc
         records, has_more = selectors.document_log(
             document=document, integration=integration, before_id=int(before) if (before or "").isdigit() else None
         )
+        payments = list(document.payments.all())
+        entries = selectors.document_entries(document=document, integration=integration)
         context |= {
-            "entry_rows": _entry_rows(document, selectors.document_entries(document=document, integration=integration)),
+            "entry_rows": _entry_rows(document, entries, payments),
+            "payments": payments,
+            "paid_amount": document.total if document.marked_paid else sum((p.amount for p in payments), Decimal(0)),
             "records": records,
             "has_more": has_more,
+            "value_names": log_labels.value_names(integration, [r.changes for r in records]),
             "open_job": selectors.document_open_job(document=document, integration=integration),
         }
     return context
@@ -103,7 +112,12 @@ def document_tab(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     if request.htmx:
         # "Show older" appends a page of log rows; everything else swaps the whole panel.
         template += "#log-page" if request.GET.get("before") else "#integration-panel"
-    return render(request, template, context)
+    response = render(request, template, context)
+    if request.htmx and request.htmx.trigger == "integration-picker" and context.get("integration"):
+        # The chosen integration stays in the address: a reload or a shared link shows the same log.
+        detail = reverse("documents:detail", args=[document.pk])
+        push_url(response, f"{detail}?tab=integrations&integration={context['integration'].pk}")
+    return response
 
 
 # --- the Re-sync modal (R7) --------------------------------------------------------------------------------------
@@ -115,11 +129,12 @@ def _plan(document: Document, integration: Integration, kind: str) -> planning.E
         plans = planning.plan_document(document=document, integration=integration, kinds=[kind])
     except Exception as exc:  # an ERP outage must not break the modal: show it and let the user decide
         logger.warning("plan_document failed for document %s: %s", document.pk, type(exc).__name__)
-        return planning.EntryPlan(kind=kind, action="error", reason=f"Could not read {integration.name}: {exc}")
+        reason = _("Could not read %(name)s: %(error)s") % {"name": integration.name, "error": exc}
+        return planning.EntryPlan(kind=kind, action="error", reason=reason)
     for plan in plans:
         if plan.kind == kind:
             return plan
-    return planning.EntryPlan(kind=kind, action="not_applicable", reason="Nothing to sync for this entry.")
+    return planning.EntryPlan(kind=kind, action="not_applicable", reason=_("Nothing to sync for this entry."))
 
 
 def _resync_setup(request: HtmxHttpRequest, pk: int, data) -> tuple[Membership, Document, Integration, ResyncForm]:
@@ -129,7 +144,7 @@ def _resync_setup(request: HtmxHttpRequest, pk: int, data) -> tuple[Membership, 
     integrations = selectors.company_integrations(company=membership.company)
     integration = _integration_param(membership, data.get("integration"), integrations)
     if integration is None:
-        raise Http404("The company has no integration to re-sync.")
+        raise Http404(_("The company has no integration to re-sync."))
     form = ResyncForm(data if "kind" in data else None, document=document)
     return membership, document, integration, form
 
@@ -145,11 +160,13 @@ def _chosen_kind(form: ResyncForm, data) -> str:
 def resync_modal(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     _, document, integration, form = _resync_setup(request, pk, request.GET)
     kind = _chosen_kind(form, request.GET)
+    plan = _plan(document, integration, kind)
     context = {
         "document": document,
         "integration": integration,
         "form": ResyncForm(initial={"kind": kind}, document=document),
-        "plan": _plan(document, integration, kind),
+        "plan": plan,
+        "value_names": log_labels.value_names(integration, [plan.changes]),
     }
     template = "integrations/resync_modal.html"
     if request.htmx:
@@ -163,7 +180,12 @@ def resync_plan(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """The plan for the entry chosen in the modal (fetched when the radio changes)."""
     _, document, integration, form = _resync_setup(request, pk, request.GET)
     plan = _plan(document, integration, _chosen_kind(form, request.GET))
-    return render(request, "integrations/resync_modal.html#resync-plan", {"plan": plan, "integration": integration})
+    context = {
+        "plan": plan,
+        "integration": integration,
+        "value_names": log_labels.value_names(integration, [plan.changes]),
+    }
+    return render(request, "integrations/resync_modal.html#resync-plan", context)
 
 
 @require_POST
@@ -179,8 +201,10 @@ def resync_submit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         except ResyncRefused as refused:
             error = _refusal(refused)
         else:
-            entry = dict(form.fields["kind"].choices)[form.cleaned_data["kind"]].lower()
-            messages.success(request, f"Re-sync of the {entry} to {integration.name} queued.")
+            entry = str(dict(form.fields["kind"].choices)[form.cleaned_data["kind"]]).lower()
+            messages.success(
+                request, _("Re-sync of the %(entry)s to %(name)s queued.") % {"entry": entry, "name": integration.name}
+            )
             tab_url = reverse("integrations:document_tab", args=[document.pk]) + f"?integration={integration.pk}"
             if not request.htmx:
                 return redirect(tab_url)
@@ -196,6 +220,7 @@ def resync_submit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         "error": error,
         "plan": _plan(document, integration, _chosen_kind(form, request.POST)),
     }
+    context["value_names"] = log_labels.value_names(integration, [context["plan"].changes])
     template = "integrations/resync_modal.html" + ("#resync-form" if request.htmx else "")
     return render(request, template, context)
 
@@ -245,7 +270,7 @@ def bulk_resync(request: HtmxHttpRequest) -> HttpResponse:
     raw_ids = request.POST.getlist("document_ids")
     # Another company's document is a 404 like everywhere else (its existence is not revealed).
     if selectors.foreign_document_ids(company=membership.company, raw_ids=raw_ids):
-        raise Http404("No document matches the given query.")
+        raise Http404(_("No document matches the given query."))
     return _queue_bulk(request, membership, raw_ids, integration_id, refused_url=reverse("documents:list"))
 
 
@@ -304,7 +329,10 @@ def attention_resync(request: HtmxHttpRequest) -> HttpResponse:
         ids,
         integration.pk,
         refused_url=reverse("documents:list") + "?tab=attention",
-        queued_message=f"Re-sync of {len(ids)} document{'s' if len(ids) != 1 else ''} queued.",
+        queued_message=ngettext(
+            "Re-sync of %(count)d document queued.", "Re-sync of %(count)d documents queued.", len(ids)
+        )
+        % {"count": len(ids)},
     )
 
 
@@ -352,7 +380,7 @@ def integration_options(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     form = OptionsForm(request.POST, instance=integration, prefix=f"i{integration.pk}")
     if form.is_valid():
         services.integration_set_options(integration=integration, **form.options())
-        messages.success(request, f"{integration.name}: settings saved.")
+        messages.success(request, _("%(name)s: settings saved.") % {"name": integration.name})
     return _card_response(request, integration)
 
 
@@ -389,7 +417,7 @@ def integration_mappings(request: HtmxHttpRequest, pk: int) -> HttpResponse:
                 tracking=form.mapping("tracking"),
                 bank_account=form.cleaned_data["bank_account"],
             )
-            messages.success(request, f"{integration.name}: mappings saved.")
+            messages.success(request, _("%(name)s: mappings saved.") % {"name": integration.name})
             if not request.htmx:
                 return redirect(reverse("integrations:settings") + f"#mappings-{integration.pk}")
             integration.refresh_from_db()
@@ -435,7 +463,9 @@ def xero_callback(request: HtmxHttpRequest) -> HttpResponse:
     if request.GET.get("error"):
         request.session.pop(services.SESSION_KEY, None)
         messages.error(
-            request, f"Xero did not connect: {request.GET.get('error_description') or request.GET['error']}."
+            request,
+            _("Xero did not connect: %(reason)s.")
+            % {"reason": request.GET.get("error_description") or request.GET["error"]},
         )
         return redirect("integrations:settings")
     try:
@@ -490,7 +520,8 @@ def economic_connect(request: HtmxHttpRequest) -> HttpResponse:
             (messages.success if check.ok else messages.warning)(request, f"{integration.name}: {check.message}")
             return redirect(reverse("integrations:settings") + f"#integration-{integration.pk}")
     else:
-        messages.error(
-            request, "Check the e-conomic form: " + "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items())
+        problems = "; ".join(
+            f"{form.fields[k].label if k in form.fields else k}: {' '.join(v)}" for k, v in form.errors.items()
         )
+        messages.error(request, _("Check the e-conomic form: %(problems)s") % {"problems": problems})
     return redirect("integrations:settings")
