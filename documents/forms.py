@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django import forms
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from documents.models import Category, Department, Document, VatCode, Vendor
@@ -20,8 +20,22 @@ CONFIRM_FACTOR = Decimal("10")
 
 
 def _date_widget() -> forms.DateInput:
-    # The browser's date picker shows the date in the browser's language and sends ISO (2026-10-01).
-    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    # A text field in the user's language (30.11.2026 / 30 Nov 2026), not the browser's date picker: that follows
+    # the browser's own language, so a Danish bookkeeper with an English browser would see 11/30/2026.
+    return forms.DateInput(attrs={"autocomplete": "off", "class": "date-input"})
+
+
+def date_hint() -> str:
+    """The placeholder of a date field: an example written as the user's language writes dates."""
+    return _("e.g. %(example)s") % {"example": formats.localize_input(dt.date(2026, 10, 1))}
+
+
+def _localize_dates(form: forms.BaseForm, *names: str) -> None:
+    for name in names:
+        if name in form.fields:
+            form.fields[name].localize = True
+            form.fields[name].widget.is_localized = True
+            form.fields[name].widget.attrs["placeholder"] = date_hint()
 
 
 @dataclass(frozen=True)
@@ -97,6 +111,7 @@ class DocumentEditForm(forms.ModelForm):
         self.fields["category"].queryset = Category.objects.filter(company=company)
         self.fields["department"].queryset = Department.objects.filter(company=company)
         self.fields["vat_code"].queryset = VatCode.objects.filter(company=company)
+        _localize_dates(self, "issue_date", "due_date")
         self.original_total = self.instance.total if self.instance.pk else None
         self.total_change: TotalChange | None = None
 
@@ -133,6 +148,7 @@ class PaymentForm(forms.Form):
 
     def __init__(self, *args, document: Document, base_currency: str, **kwargs):
         super().__init__(*args, **kwargs)
+        _localize_dates(self, "paid_on")
         if document.currency == base_currency:
             del self.fields["bank_amount"]  # a payment in the bank's own currency has nothing to convert
 
@@ -145,6 +161,11 @@ class PaymentForm(forms.Form):
 
 class MarkPaidForm(forms.Form):
     paid_on = forms.DateField(label=_("Paid on"), initial=timezone.localdate, widget=_date_widget())
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "mp-%s")
+        super().__init__(*args, **kwargs)
+        _localize_dates(self, "paid_on")
 
     def allow_future(self) -> bool:
         return confirmed_future_date(self.data, self.cleaned_data.get("paid_on"))

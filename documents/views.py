@@ -1,25 +1,37 @@
 from __future__ import annotations
 
+import datetime as dt
+
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from documents import listing, selectors, services
 from documents.extensions import registry
-from documents.forms import DocumentEditForm, MarkPaidForm, PaymentForm
+from documents.forms import DocumentEditForm, MarkPaidForm, PaymentForm, date_hint
 from documents.models import Document
 from documents.services import PaymentDateError
 from roger.access import get_for_company, membership_for, require_editor
 from roger.http import HtmxHttpRequest
 
 PAGE_SIZE = 50
+
+
+def _date_param(value: str | None) -> dt.date | None:
+    """A date filter typed as the user's language writes dates (or ISO); an unreadable one filters nothing."""
+    if not value:
+        return None
+    try:
+        return forms.DateField(localize=True).clean(value)
+    except ValidationError:
+        return None
 
 
 def _int_or_none(value: str | None) -> int | None:
@@ -45,8 +57,8 @@ def document_list(request: HtmxHttpRequest) -> HttpResponse:
         search=params.get("q", "").strip(),
         vendor_id=_int_or_none(params.get("vendor")),
         status=params.get("status", ""),
-        date_from=parse_date(params.get("from", "") or "") if params.get("from") else None,
-        date_to=parse_date(params.get("to", "") or "") if params.get("to") else None,
+        date_from=_date_param(params.get("from")),
+        date_to=_date_param(params.get("to")),
         sort=sort,
     )
     header_template, header_context = "", {}
@@ -84,6 +96,7 @@ def document_list(request: HtmxHttpRequest) -> HttpResponse:
         "sort": sort,
         "sort_choices": listing.SORT_CHOICES,
         "column_headers": listing.column_headers(params, sort),
+        "date_hint": date_hint(),
     }
     template = "documents/document_list.html" + ("#document-table" if table_only else "")
     return render(request, template, context)

@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from integrations.models import ErpEntry, SyncAttempt
-from tests.browser.conftest import login
+from tests.browser.conftest import login, t, tn
 
 
 def settled(page) -> None:
@@ -19,7 +19,7 @@ def settled(page) -> None:
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_bulk_resync_turns_the_badges_synced(page, live_server, scene, shots):
+def test_bulk_resync_turns_the_badges_synced(page, live_server, scene, shots, lang):
     docs = scene["documents"][:3]
     login(page, live_server.url, "bob")
     shots(page, "document-list")
@@ -29,13 +29,13 @@ def test_bulk_resync_turns_the_badges_synced(page, live_server, scene, shots):
     shots(page, "three-selected", full_page=False)
     button = page.locator("#bulk-resync")
     expect(button).to_be_visible()
-    expect(button).to_have_text("Re-sync (3)")
+    expect(button).to_have_text(f"{t(lang, 'Re-sync')} (3)")
     button.click()
     expect(page.locator("#bulk-status.bulk-started .bulk-check")).to_be_visible()  # the confirming animation
     shots(page, "resync-started", full_page=False)
     for document in docs:
         expect(page.locator(f"#badges-{document.pk} [data-state='synced']")).to_be_visible(timeout=30_000)
-    expect(page.locator(".bulk-summary")).to_contain_text("3 synced")
+    expect(page.locator(".bulk-summary")).to_contain_text(t(lang, "%(synced)s synced", synced=3))
     expect(page.locator("#bulk-resync")).to_be_hidden()  # the selection was cleared
     shots(page, "badges-synced")
     assert ErpEntry.objects.filter(document__in=docs, kind="bill", state="synced").count() == 3
@@ -46,12 +46,12 @@ def test_bulk_resync_turns_the_badges_synced(page, live_server, scene, shots):
     shots(page, "document-list-390px")
 
 
-def test_document_resync_then_blocked_when_booked(page, live_server, scene, shots):
+def test_document_resync_then_blocked_when_booked(page, live_server, scene, shots, lang):
     document = scene["documents"][4]
     login(page, live_server.url, "bob")
     page.click(f"#doc-{document.pk} a")
     shots(page, "document-overview")
-    page.click("a[role=tab]:has-text('Integrations')")
+    page.click(f"a[role=tab]:has-text('{t(lang, 'Integrations')}')")
     panel = page.locator("#integration-panel")
     expect(panel.locator("#integration-select")).to_be_visible()
     settled(page)
@@ -87,12 +87,12 @@ def test_document_resync_then_blocked_when_booked(page, live_server, scene, shot
     # Book the bill in Xero (a payment against it), then change the amount in Roger.
     entry = ErpEntry.objects.get(document=document, kind="bill")
     scene["sandbox"].xero_action(scene["tenant"]["tenant_id"], "pay", invoice_id=entry.erp_id, amount="100.00")
-    page.click("a[role=tab]:has-text('Overview')")
-    page.fill("#id_total", "2000.00")
+    page.click(f"a[role=tab]:has-text('{t(lang, 'Overview')}')")
+    page.fill("#id_total", "2000.00")  # the plain notation reads the same in both languages
     page.fill("#id_vat", "400.00")
-    page.click("button:has-text('Save')")
-    expect(page.locator("#toasts")).to_contain_text("Saved")
-    page.click("a[role=tab]:has-text('Integrations')")
+    page.click(f"#document-form button:has-text('{t(lang, 'Save')}')")
+    expect(page.locator("#toasts")).to_contain_text(t(lang, "Saved. The change is on its way to your ERP."))
+    page.click(f"a[role=tab]:has-text('{t(lang, 'Integrations')}')")
     page.click("#resync-button")
     dialog = page.locator("dialog#resync-dialog")
     expect(dialog.locator(".plan")).to_have_attribute("data-action", "blocked")
@@ -105,11 +105,11 @@ def test_document_resync_then_blocked_when_booked(page, live_server, scene, shot
     blocked.locator("summary").click()
     attempt = SyncAttempt.objects.get(document=document, outcome="blocked", trigger="manual")
     expect(blocked.locator(".erp-message")).to_contain_text(attempt.erp_message[:40])
-    expect(page.locator(".entry[data-kind='bill']")).to_contain_text("Yes —")  # booked, with the reason
+    expect(page.locator(".entry[data-kind='bill']")).to_contain_text(f"{t(lang, 'Yes')} —")  # booked, with the reason
     shots(page, "log-blocked")
 
 
-def test_requires_attention_and_settings_pages(page, live_server, scene, shots):
+def test_requires_attention_and_settings_pages(page, live_server, scene, shots, lang):
     integration = scene["integration"]
     integration.mappings = {**integration.mappings, "accounts": {}}
     integration.save(update_fields=["mappings"])
@@ -119,11 +119,13 @@ def test_requires_attention_and_settings_pages(page, live_server, scene, shots):
         page.locator(f"#doc-{document.pk} td.select-col").hover()
         page.locator(f"#sel-{document.pk}").check()
     page.click("#bulk-resync")
-    expect(page.locator(".bulk-summary")).to_contain_text("2 failed", timeout=30_000)
+    expect(page.locator(".bulk-summary")).to_contain_text(t(lang, "%(failed)s failed", failed=2), timeout=30_000)
     expect(page.locator("[data-count='attention']")).to_have_text("2")
     shots(page, "bulk-failed-summary", full_page=False)
     page.click(".bulk-summary a")
-    expect(page.locator(".attention-group")).to_contain_text("2 documents")
+    expect(page.locator(".attention-group")).to_contain_text(
+        tn(lang, "%(counter)s document", "%(counter)s documents", 2)
+    )
     shots(page, "requires-attention")
     page.click(".attention-group a.button")
     expect(page.locator(f"#integration-{integration.pk}")).to_be_visible()

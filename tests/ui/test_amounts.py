@@ -145,3 +145,32 @@ def test_amounts_and_dates_are_shown_in_the_users_language(accountant_client, ma
     en = accountant_client.get(reverse("documents:list"), **EN).content.decode()
     assert "12.053,48 DKK" in da and "01.10.2026" in da
     assert "12,053.48 DKK" in en and "1 Oct 2026" in en
+
+
+def test_dates_are_typed_and_shown_in_the_users_language(accountant_client, make_document, xero):
+    document = make_document(total=Decimal("1250.00"), vat=Decimal("250.00"))
+    html = accountant_client.get(reverse("documents:detail", args=[document.pk]), **DA).content.decode()
+    assert 'name="issue_date" value="01.10.2026"' in html and 'placeholder="f.eks. 01.10.2026"' in html
+    assert 'type="date"' not in html  # a browser's date picker would follow the browser's language instead
+    r = accountant_client.post(edit_url(document), _edit_data(document, due_date="15.11.2026"), **DA)
+    assert r.status_code == 302 and Document.objects.get(pk=document.pk).due_date.isoformat() == "2026-11-15"
+    r = accountant_client.post(
+        edit_url(document), _edit_data(document, due_date="20 Nov 2026", vat="250.00", total="1,250.00"), **EN
+    )
+    assert r.status_code == 302 and Document.objects.get(pk=document.pk).due_date.isoformat() == "2026-11-20"
+    # 11/30/2026 or 30/11/2026 could be read two ways in English: not accepted.
+    r = accountant_client.post(
+        edit_url(document), _edit_data(document, due_date="11/12/2026", total="1,250.00", vat="250.00"), **EN
+    )
+    assert r.status_code == 422 and Document.objects.get(pk=document.pk).due_date.isoformat() == "2026-11-20"
+
+
+def test_the_lists_date_filter_reads_the_users_language(accountant_client, make_document, xero):
+    import datetime as dt
+
+    make_document(invoice_number="EARLY", issue_date=dt.date(2026, 9, 1))
+    make_document(invoice_number="LATE", issue_date=dt.date(2026, 10, 15))
+    html = accountant_client.get(reverse("documents:list"), {"from": "01.10.2026"}, **DA).content.decode()
+    assert "LATE" in html and "EARLY" not in html
+    html = accountant_client.get(reverse("documents:list"), {"to": "1 Oct 2026"}, **EN).content.decode()
+    assert "EARLY" in html and "LATE" not in html
