@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 
 
 class IntegrationsConfig(AppConfig):
@@ -6,10 +7,19 @@ class IntegrationsConfig(AppConfig):
 
     def ready(self) -> None:
         # Document events become sync jobs in the same transaction as the change (DESIGN §5 step 1).
-        from integrations import jobs
+        from integrations import checks, jobs  # noqa: F401 — checks registers the start-up checks
 
         jobs.connect_receivers()
         register_document_extensions()
+        # The sweeper recovers killed workers and due retries in every deployment, not only the demo: its schedule
+        # is (re)created whenever the database is migrated.
+        post_migrate.connect(_ensure_schedules, sender=self, dispatch_uid="integrations.ensure_schedules")
+
+
+def _ensure_schedules(**kwargs) -> None:
+    from integrations import tasks
+
+    tasks.ensure_schedules()
 
 
 def register_document_extensions() -> None:

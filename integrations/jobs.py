@@ -77,9 +77,12 @@ def stage(
 ) -> int:
     """Upsert the open job of every document × integration pair in ONE statement; returns rows touched.
 
-    An existing open job keeps running but learns the newer wanted version (so the worker runs once more after
-    it, R2) and the union of wanted entries.  A manual or bulk request resets the backoff so it runs now; an
-    automatic event does not shorten a backoff the ERP asked for.
+    An existing open job learns the newer wanted version and the union of wanted entries, so a change made while
+    it runs leads to one more run after it (R2).  A manual or bulk request also counts itself in ``requests``:
+    a run that was already going when the request came does not answer it, one more run does (R2a); ten requests
+    during one run still give one more run.  The request's trigger, user and bulk label that run's log records
+    and are not overwritten by an automatic event before it has run.  A request resets the backoff so it runs
+    now; an automatic event does not shorten a backoff the ERP asked for.
     """
     integration_ids = list(integration_ids)
     if not document_ids or not integration_ids:
@@ -87,12 +90,14 @@ def stage(
     now = timezone.now()
     table = SyncJob._meta.db_table
     least = _least(f"{table}.next_attempt_at", "excluded.next_attempt_at")
+    # Who labels the next run: a request that no run has answered yet outranks a later automatic event.
+    keep_request = f"excluded.trigger = 'event' AND {table}.requests > {table}.claimed_requests"
     sql = f"""
         INSERT INTO {table} (document_id, integration_id, state, wanted_version, want_bill, want_payment, trigger,
                              event, requested_by_id, bulk_id, attempts, next_attempt_at, lease_token, last_error,
-                             created_at, updated_at, claimed_version)
+                             created_at, updated_at, claimed_version, requests, claimed_requests)
         SELECT d.id, i.id, CASE WHEN i.connection = 'needs_reconnect' THEN 'paused' ELSE 'pending' END,
-               d.version, %s, %s, %s, %s, %s, %s, 0, %s, '', '', %s, %s, 0
+               d.version, %s, %s, %s, %s, %s, %s, 0, %s, '', '', %s, %s, 0, %s, 0
         FROM documents_document d JOIN integrations_integration i ON i.company_id = d.company_id
         WHERE {_id_list_sql()} AND i.id IN ({", ".join(["%s"] * len(integration_ids))})
         ON CONFLICT (document_id, integration_id) WHERE state IN {_OPEN}
@@ -101,15 +106,17 @@ def stage(
                                   THEN excluded.wanted_version ELSE {table}.wanted_version END,
             want_bill = ({table}.want_bill OR excluded.want_bill),
             want_payment = ({table}.want_payment OR excluded.want_payment),
-            trigger = excluded.trigger,
-            event = excluded.event,
-            requested_by_id = COALESCE(excluded.requested_by_id, {table}.requested_by_id),
-            bulk_id = COALESCE(excluded.bulk_id, {table}.bulk_id),
+            requests = {table}.requests + excluded.requests,
+            trigger = CASE WHEN {keep_request} THEN {table}.trigger ELSE excluded.trigger END,
+            event = CASE WHEN {keep_request} THEN {table}.event ELSE excluded.event END,
+            requested_by_id = CASE WHEN {keep_request} THEN {table}.requested_by_id ELSE excluded.requested_by_id END,
+            bulk_id = CASE WHEN {keep_request} THEN {table}.bulk_id ELSE excluded.bulk_id END,
             attempts = CASE WHEN excluded.trigger = 'event' THEN {table}.attempts ELSE 0 END,
             next_attempt_at = CASE WHEN excluded.trigger = 'event' AND {table}.attempts > 0
                                    THEN {table}.next_attempt_at ELSE {least} END,
             updated_at = excluded.updated_at
     """
+    is_request = trigger != SyncJob.Trigger.EVENT
     params = [
         want_bill,
         want_payment,
@@ -120,6 +127,7 @@ def stage(
         now,
         now,
         now,
+        1 if is_request else 0,
         _id_param(document_ids),
         *integration_ids,
     ]

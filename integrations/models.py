@@ -86,7 +86,7 @@ class ErpEntry(models.Model):
         SYNCED = "synced", _("Synced")
         BLOCKED = "blocked", _("Blocked (booked in the ERP)")
         FAILED = "failed", _("Failed")
-        UNCERTAIN = "uncertain", _("Outcome unknown")
+        UNCERTAIN = "uncertain", _("Pending (outcome unknown)")
         NOT_SYNCED = "not_synced", _("Not synced")
 
     document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="erp_entries")
@@ -105,6 +105,10 @@ class ErpEntry(models.Model):
     last_synced_at = models.DateTimeField(null=True, blank=True)
     # A write whose outcome is unknown (timeout, 5xx, killed worker): look up by marker before any create.
     uncertain = models.BooleanField(default=False)
+    # When the last write whose outcome is unknown was sent (the database's clock).  The ERP may still be processing
+    # it — a client's timeout is not the ERP's — so nothing is written to this entry again until the ERP's settle
+    # time has passed since then (DESIGN §5 step 5).  Cleared once an answer settles the outcome.
+    write_sent_at = models.DateTimeField(null=True, blank=True)
     # Requires attention (R11): the latest attempt for this entry failed after retries (or is blocked).
     needs_attention = models.BooleanField(default=False)
     error_category = models.CharField(max_length=20, choices=ErrorCategory.choices, blank=True)
@@ -149,19 +153,26 @@ class BulkResync(models.Model):
 
 
 class BulkResyncItem(models.Model):
-    """One document × integration of a bulk re-sync, with its outcome."""
+    """One document × integration of a bulk re-sync, with its outcome.
+
+    queued → done, or queued → waiting → done: *waiting* is an outcome too (a retry with backoff, a rate limit, an
+    unknown outcome being waited out, an integration to reconnect), so a bulk finishes once no item is queued; a
+    waiting item moves on to its final outcome when its job runs again.
+    """
 
     class State(models.TextChoices):
         QUEUED = "queued", _("Queued")
+        WAITING = "waiting", _("Waiting")
         DONE = "done", _("Done")
 
     bulk = models.ForeignKey(BulkResync, on_delete=models.CASCADE, related_name="items")
     document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="+")
     integration = models.ForeignKey(Integration, on_delete=models.CASCADE, related_name="+")
     state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
-    # created / updated / unchanged / blocked / failed — the worst of the document's entries
+    # created / updated / unchanged / blocked / failed / waiting — the worst of the document's entries
     outcome = models.CharField(max_length=20, blank=True)
     message = models.CharField(max_length=500, blank=True)
+    retry_at = models.DateTimeField(null=True, blank=True)  # when a waiting item's job runs next
 
     class Meta:
         constraints = [
@@ -195,6 +206,11 @@ class SyncJob(models.Model):
     # wanted_version when the current run claimed the job: a newer wanted version at finalize means an edit
     # arrived mid-run, so the job goes back to pending and runs once more (R2).
     claimed_version = models.PositiveIntegerField(default=0)
+    # Manual and bulk requests staged on this job, and how many of them the current run had seen when it claimed
+    # the job: a request that lands on a running job is answered by one more run after it (R2a), since the run
+    # that was already going read the document, the mappings and the connection before the request.
+    requests = models.PositiveIntegerField(default=0)
+    claimed_requests = models.PositiveIntegerField(default=0)
     # Which entries this job must bring in line; a manual re-sync may ask for one, events for both.
     want_bill = models.BooleanField(default=True)
     want_payment = models.BooleanField(default=True)

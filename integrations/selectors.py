@@ -61,6 +61,16 @@ def _badge(document: Document, integration: Integration, entries: dict[str, ErpE
     if job is not None:
         if job["state"] == SyncJob.State.PAUSED:
             return make("queued", _("Paused"), _("waiting for the integration to be reconnected"))
+        if any(e.state == ErpEntry.State.UNCERTAIN for e in entries.values()):
+            # A write whose outcome is unknown is being waited out, not a failure (issue #11).
+            return make(
+                "queued",
+                _("Pending"),
+                _(
+                    "the outcome of the last write is unknown; Roger checks the ERP again at %(time)s before writing anything"
+                )
+                % {"time": _when(job["next_attempt_at"])},
+            )
         if job["attempts"]:
             return make(
                 "queued",
@@ -130,7 +140,11 @@ def filter_by_sync_state(qs: QuerySet, company: Company, state: str) -> QuerySet
     if state == "queued":
         return qs.filter(Exists(open_job))
     if state == "failed":
-        return qs.filter(Exists(entry.filter(Q(state__in=_BAD_STATES) | Q(needs_attention=True, booked=False))))
+        bad = Q(state=ErpEntry.State.FAILED) | Q(needs_attention=True, booked=False)
+        # An unknown outcome with its job still open is pending (being waited out), not failed.
+        return qs.filter(
+            Exists(entry.filter(bad)) | (Exists(entry.filter(state=ErpEntry.State.UNCERTAIN)) & ~Exists(open_job))
+        )
     if state == "blocked":
         return qs.filter(Exists(entry.filter(state=ErpEntry.State.BLOCKED)))
     if state == "attention":

@@ -6,10 +6,14 @@ lease.  A duplicate or late delivery finds nothing due and does nothing.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
+from datetime import UTC, datetime
 
 from django_q.models import Schedule
 from django_q.tasks import async_task
+
+WAKE_BUCKET = 5  # seconds: wake-ups due within the same few seconds share one schedule row
 
 
 def wake(integration_ids: Iterable[int], *, copies: int = 1) -> None:
@@ -18,6 +22,28 @@ def wake(integration_ids: Iterable[int], *, copies: int = 1) -> None:
             async_task(
                 "integrations.tasks.drain_integration", integration_id, group="sync", task_name=f"sync-{integration_id}"
             )
+
+
+def wake_at(integration_id: int, times: Iterable[datetime]) -> None:
+    """One-off wake-ups for jobs that wait until a given time (a backoff, a rate limit, a write's settle time), so
+    they run when due instead of at the next minute's sweep; the sweeper stays the safety net.  Two queries."""
+    buckets = {math.ceil(t.timestamp() / WAKE_BUCKET) * WAKE_BUCKET for t in times}
+    if not buckets:
+        return
+    names = {f"roger-wake-{integration_id}-{b}": b for b in buckets}
+    existing = set(Schedule.objects.filter(name__in=list(names)).values_list("name", flat=True))
+    Schedule.objects.bulk_create(
+        Schedule(
+            name=name,
+            func="integrations.tasks.drain_integration",
+            args=repr(integration_id),
+            schedule_type=Schedule.ONCE,
+            repeats=-1,  # django-q2 deletes a ONCE schedule with negative repeats once it has run
+            next_run=datetime.fromtimestamp(bucket, tz=UTC),
+        )
+        for name, bucket in names.items()
+        if name not in existing
+    )
 
 
 def drain_integration(integration_id: int) -> None:
@@ -32,7 +58,7 @@ def sweep() -> None:
     engine.sweep()
 
 
-def ensure_schedules() -> None:
+def ensure_schedules(**_signal_kwargs) -> None:
     """The sweeper runs every minute: it re-queues due jobs and recovers expired leases (a killed worker)."""
     Schedule.objects.update_or_create(
         name="roger-sync-sweeper",

@@ -195,7 +195,14 @@ ECONOMIC_APP_SECRET_TOKEN = envsecret("ECONOMIC_APP_SECRET_TOKEN")
 
 # --- the sync engine ------------------------------------------------------------------------------------
 ROGER_SYNC = {
-    "LEASE_SECONDS": envint("ROGER_SYNC_LEASE_SECONDS", "240"),  # > worst-case run of one job batch
+    # A batch's lease; renewed before each write and whenever a third of it has passed, so it must cover one ERP
+    # call and its token refresh with a third gone (checked at start-up, integrations/checks.py).
+    "LEASE_SECONDS": envint("ROGER_SYNC_LEASE_SECONDS", "240"),
+    # After a write whose outcome is unknown (a timeout, a killed worker), the longest the ERP may still be
+    # processing it when the ERP documents no bound of its own.  Nothing is written to that entry again before.
+    # Neither Xero nor e-conomic documents one; Xero's own developer evangelist reported a single API call taking
+    # 235 s (XeroAPI/xero-python#49), so ten minutes leaves a wide margin.
+    "WRITE_SETTLE_SECONDS": float(os.environ.get("ROGER_WRITE_SETTLE_SECONDS", "600")),
     "MAX_ATTEMPTS": envint("ROGER_SYNC_MAX_ATTEMPTS", "6"),  # temporary failures before Requires attention
     "BACKOFF_BASE_SECONDS": float(os.environ.get("ROGER_SYNC_BACKOFF_BASE", "5")),
     "BACKOFF_CAP_SECONDS": float(os.environ.get("ROGER_SYNC_BACKOFF_CAP", "900")),

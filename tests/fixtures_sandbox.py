@@ -102,10 +102,19 @@ def sandbox(sandbox_server: SandboxServer) -> SandboxClient:
 
 # --- Roger's settings pointed at the sandbox -------------------------------------------------------------------
 def fast_erp_settings(settings) -> None:
-    """No rate limits, short ERP timeouts and millisecond backoff: the tests' clock does not wait."""
+    """No rate limits, short ERP timeouts and millisecond backoff: the tests' clock does not wait.
+
+    Writes of unknown outcome settle at once here (the sandbox's faults answer or commit before the test looks);
+    the tests of the settle wait itself (tests/engine/test_late_answers.py) set it.
+    """
     settings.ROGER_RATE_LIMITS = {}
     settings.ROGER_ERP_TIMEOUT = (2, 2)  # the sandbox's injected timeouts hold far longer
-    settings.ROGER_SYNC = {**settings.ROGER_SYNC, "BACKOFF_BASE_SECONDS": 0.01, "BACKOFF_CAP_SECONDS": 0.05}
+    settings.ROGER_SYNC = {
+        **settings.ROGER_SYNC,
+        "BACKOFF_BASE_SECONDS": 0.01,
+        "BACKOFF_CAP_SECONDS": 0.05,
+        "WRITE_SETTLE_SECONDS": 0.0,
+    }
 
 
 @pytest.fixture

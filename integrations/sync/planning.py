@@ -1,4 +1,9 @@
-"""What a re-sync would do to each entry, read from the ERP's current state; nothing is written (R7)."""
+"""What a re-sync would do to each entry, read from the ERP's current state; nothing is written (R7).
+
+The plan applies the engine's own rules (``integrations.sync.engine.plans``), so the modal never promises what the
+run will not do: an entry whose last write may still be processing at the ERP *waits*, and a payment whose bill is
+booked with other data than Roger's is *blocked* with the bill's reason.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +13,9 @@ from dataclasses import dataclass, field
 @dataclass(frozen=True)
 class EntryPlan:
     kind: str  # "bill" | "payment"
-    action: str  # "create" | "update" | "no_change" | "blocked" | "not_applicable" | "error"
+    action: str  # "create" | "update" | "no_change" | "blocked" | "waiting" | "not_applicable" | "error"
     changes: dict[str, tuple[str, str]] = field(default_factory=dict)  # field → (ERP now, Roger)
-    reason: str = ""  # why blocked / not applicable / the error
+    reason: str = ""  # why blocked / waiting / not applicable / the error
     hint: str = ""  # what the accountant can do
     erp_number: str = ""
     erp_url: str = ""
@@ -20,58 +25,107 @@ def plan_document(*, document, integration, kinds=None) -> list[EntryPlan]:
     """Per entry: create / update (with the fields that change) / no change / blocked — read from the ERP."""
     from integrations.connectors.base import ConnectorError, EntryKind
     from integrations.models import ErpEntry
-    from integrations.sync import engine
+    from integrations.sync.engine import loading
+    from integrations.sync.engine import plans as rules
+    from integrations.sync.engine.work import Work
 
-    kinds = list(kinds or [EntryKind.BILL, EntryKind.PAYMENT])
-    plans: list[EntryPlan] = []
+    kinds = [EntryKind(k) for k in (kinds or [EntryKind.BILL, EntryKind.PAYMENT])]
     entries = {e.kind: e for e in ErpEntry.objects.filter(document=document, integration=integration)}
-    history = engine._history(integration, [document.pk])
-    document = engine._load_documents([document.pk])[document.pk]
+    history = loading.history(integration, [document.pk])
+    document = loading.load_documents([document.pk])[document.pk]
     try:
-        connector = engine._connector(integration)
+        connector = loading.build_connector(integration)
     except ConnectorError as exc:
         return [EntryPlan(kind=str(k), action="error", reason=exc.error.message, hint=exc.error.hint) for k in kinds]
-    bill_id = entries[EntryKind.BILL].erp_id if EntryKind.BILL in entries else ""
-    for kind in kinds:
-        if kind == EntryKind.PAYMENT and not document.is_paid:
-            plans.append(EntryPlan(kind=str(kind), action="not_applicable",
-                                   reason="The vendor payment is synced once the document is paid."))
-            continue
+    settle = rules.settle_seconds(connector)
+
+    def work_for(kind: EntryKind) -> Work:
         entry = entries.get(kind) or ErpEntry(document=document, integration=integration, kind=kind)
-        work = engine.Work(job=None, document=document, kind=EntryKind(kind), entry=entry)  # type: ignore[arg-type]
-        if kind == EntryKind.PAYMENT:
-            if not bill_id:
-                plans.append(EntryPlan(kind=str(kind), action="not_applicable",
-                                       reason="The vendor bill must be in the ERP before its payment."))
-                continue
-            work.bill_erp_id = bill_id  # type: ignore[attr-defined]
-        plans.append(_plan_one(connector, integration, work, history))
-    return plans
+        work = Work(job=None, document=document, kind=kind, entry=entry)  # type: ignore[arg-type]
+        work.settle_seconds = settle
+        return work
+
+    # The payment follows its bill, so the bill is planned whenever the payment is asked about.
+    bill = work_for(EntryKind.BILL)
+    bill_error = _plan_one(connector, integration, bill, history)
+    result: list[EntryPlan] = []
+    for kind in kinds:
+        if kind == EntryKind.BILL:
+            result.append(bill_error or _as_plan(bill))
+            continue
+        if not document.is_paid:
+            result.append(
+                EntryPlan(
+                    kind="payment",
+                    action="not_applicable",
+                    reason="The vendor payment is synced once the document is paid in full.",
+                )
+            )
+            continue
+        bill_id = bill.entry.erp_id
+        if not bill_id:
+            result.append(
+                EntryPlan(
+                    kind="payment",
+                    action="not_applicable",
+                    reason="The vendor bill must be in the ERP before its payment.",
+                )
+            )
+            continue
+        payment = work_for(EntryKind.PAYMENT)
+        payment.bill_erp_id = bill_id
+        error = _plan_one(connector, integration, payment, history)
+        if error is None and bill_error is None:
+            rules.hold_payments_behind_bills([payment], {document.pk: bill}, erp_name=integration.get_kind_display())
+        result.append(error or _as_plan(payment))
+    return result
 
 
-def _plan_one(connector, integration, work, history) -> EntryPlan:
+def _plan_one(connector, integration, work, history) -> EntryPlan | None:
+    """Plan ``work`` in place; an ``EntryPlan`` of action "error" when it cannot be planned."""
     from integrations.connectors.base import ConnectorError
-    from integrations.sync import engine
+    from integrations.sync.engine import plans as rules
 
     kind = str(work.kind)
-    engine._build_data(work, integration)
+    rules.build_data(work, integration)
+    if work.error is None:
+        rules.hold_unsettled([work], erp_name=integration.get_kind_display())
     if work.error is not None:
         return EntryPlan(kind=kind, action="error", reason=work.error.message, hint=work.error.hint)
+    if work.waiting:
+        return None
     try:
         if work.entry.erp_id:
-            engine._read_current(connector, work.kind, [work])
-        if not work.entry.erp_id and engine._must_look_up(work, history):
-            engine._reconcile(connector, work.kind, [work])
+            rules.read_current(connector, work.kind, [work])
+        if not work.entry.erp_id and rules.must_look_up(work, history):
+            rules.reconcile(connector, work.kind, [work])
     except ConnectorError as exc:
         return EntryPlan(kind=kind, action="error", reason=exc.error.message, hint=exc.error.hint)
     if work.error is not None:
         return EntryPlan(kind=kind, action="error", reason=work.error.message, hint=work.error.hint)
-    engine._plan(work)
+    rules.plan(work)
+    return None
+
+
+def _as_plan(work) -> EntryPlan:
+    if work.waiting:
+        return EntryPlan(
+            kind=str(work.kind),
+            action="waiting",
+            reason=work.wait_reason,
+            hint="Nothing to do: Roger continues by itself.",
+        )
+    if work.error is not None:
+        return EntryPlan(kind=str(work.kind), action="error", reason=work.error.message, hint=work.error.hint)
     state = work.state
     action = {"adopt": "update" if work.changes else "no_change"}.get(work.action, work.action)
+    blocked = work.action == "blocked"
     return EntryPlan(
-        kind=kind, action=action, changes=work.changes,
-        reason=state.booked_reason if state and work.action == "blocked" else "",
-        hint=state.booked_hint if state and work.action == "blocked" else "",
-        erp_number=state.number if state else "", erp_url=state.url if state else "",
+        kind=str(work.kind),
+        action=action,
+        changes=work.changes,
+        reason=(work.blocked_reason or (state.booked_reason if state else "")) if blocked else "",
+        hint=(work.blocked_hint or (state.booked_hint if state else "")) if blocked else "",
+        erp_number=state.number if state else "",
+        erp_url=state.url if state else "",
     )

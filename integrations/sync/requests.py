@@ -10,15 +10,17 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
-from django.db.models import Count
+from django.db.models import Count, Min
 
 from documents.models import Document
 from integrations import jobs
 from integrations.models import BulkResync, BulkResyncItem, EntryKind, Integration, SyncJob
+from integrations.sync.engine import bulk as engine_bulk
 from roger.models import Membership
 
 
@@ -123,6 +125,7 @@ def request_bulk_resync(
         total=len(ids) * len(integrations),
     )
     _insert_items(bulk, ids, [i.pk for i in integrations])
+    engine_bulk.wait_for_reconnect(bulk, [i.pk for i in integrations])
     jobs.stage(
         document_ids=ids,
         integration_ids=[i.pk for i in integrations],
@@ -154,9 +157,17 @@ def _insert_items(bulk: BulkResync, document_ids: list[int], integration_ids: li
 
 @dataclass(frozen=True)
 class BulkProgress:
+    """How far a bulk re-sync is, counted over its items (document × integration).
+
+    ``done`` counts every item with an outcome, *waiting* included: an item waiting for a retry, a rate limit, an
+    unknown outcome to settle or a reconnect has been tried and says when it runs next (``next_retry_at``), so the
+    bulk finishes when nothing is queued any more; the item takes its final outcome when its job runs again.
+    """
+
     total: int
     done: int
-    outcomes: dict[str, int]  # created / updated / unchanged / blocked / failed → documents × integrations
+    outcomes: dict[str, int]  # created / updated / unchanged / blocked / failed / waiting → items
+    next_retry_at: datetime | None = None
 
     @property
     def finished(self) -> bool:
@@ -166,13 +177,31 @@ class BulkProgress:
     def failed(self) -> int:
         return self.outcomes.get("failed", 0)
 
+    @property
+    def waiting(self) -> int:
+        return self.outcomes.get("waiting", 0)
+
+    @property
+    def queued(self) -> int:
+        return self.total - self.done
+
 
 def bulk_progress(bulk: BulkResync) -> BulkProgress:
-    """One query, whatever the size of the batch."""
+    """One query, whatever the size of the batch.  Items, not the total asked for, are counted: an item goes with
+    its document or integration when either is deleted, and the bulk still finishes."""
     rows = (
-        BulkResyncItem.objects.filter(bulk=bulk, state=BulkResyncItem.State.DONE)
-        .values("outcome")
-        .annotate(n=Count("id"))
+        BulkResyncItem.objects.filter(bulk=bulk)
+        .values("state", "outcome")
+        .annotate(n=Count("id"), next_retry=Min("retry_at"))
     )
-    counts = {row["outcome"]: row["n"] for row in rows}
-    return BulkProgress(total=bulk.total, done=sum(counts.values()), outcomes=counts)
+    counts: dict[str, int] = {}
+    total = 0
+    next_retry = None
+    for row in rows:
+        total += row["n"]
+        if row["state"] == BulkResyncItem.State.QUEUED:
+            continue
+        counts[row["outcome"]] = counts.get(row["outcome"], 0) + row["n"]
+        if row["next_retry"] is not None and (next_retry is None or row["next_retry"] < next_retry):
+            next_retry = row["next_retry"]
+    return BulkProgress(total=total, done=sum(counts.values()), outcomes=counts, next_retry_at=next_retry)

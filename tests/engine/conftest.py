@@ -116,6 +116,13 @@ class XeroErp:
     def revoke(self) -> None:
         self.sandbox.xero_action(self.tenant["tenant_id"], "revoke_grant")
 
+    def book_paid_bill(self, bill: Bill) -> None:
+        """Nothing to do: Roger's own payment made the bill PAID in Xero, which is booked."""
+
+    def close_period(self, up_to: dt.date) -> None:
+        """The accountant locks the period in Xero (the period lock date)."""
+        self.sandbox.xero_action(self.tenant["tenant_id"], "set_lock_dates", period_lock_date=up_to.isoformat())
+
     CREATE_BILL = ("PUT", "Invoices$")
 
     def fault_on_bill_create(self, kind: str, **rule: Any) -> None:
@@ -123,7 +130,11 @@ class XeroErp:
         self.sandbox.fault(erp="xero", method=method, path=path, kind=kind, **rule)
 
     def bill_create_sent(self) -> bool:
-        return any(r["method"] == "PUT" and r["path"].endswith("/Invoices") for r in self.sandbox.requests(erp="xero"))
+        return self.bill_creates() > 0
+
+    def bill_creates(self) -> int:
+        """Requests that create bills (a batch counts once)."""
+        return sum(r["method"] == "PUT" and r["path"].endswith("/Invoices") for r in self.sandbox.requests(erp="xero"))
 
     def worker_env(self) -> dict[str, str]:
         url = self.sandbox.url
@@ -199,11 +210,23 @@ class EconomicErp:
     def revoke(self) -> None:
         self.eco.action(self.agreement, "revoke_grant")
 
+    def book_paid_bill(self, bill: Bill) -> None:
+        """e-conomic's payment entry leaves the invoice's voucher a draft: the accountant books it."""
+        self.book(bill)
+
+    def close_period(self, up_to: dt.date) -> None:
+        """The accountant closes the accounting period in e-conomic."""
+        self.eco.action(self.agreement, "close_period", date=up_to.isoformat())
+
     def fault_on_bill_create(self, kind: str, **rule: Any) -> None:
         self.eco.fault(method="POST", path=r"/journals/\d+/vouchers$", kind=kind, **rule)
 
     def bill_create_sent(self) -> bool:
-        return any(r["method"] == "POST" and r["path"].endswith("/vouchers") for r in self.eco.requests())
+        return self.bill_creates() > 0
+
+    def bill_creates(self) -> int:
+        """Requests that create supplier-invoice vouchers (a batch counts once)."""
+        return sum(r["method"] == "POST" and r["path"].endswith("/vouchers") for r in self.eco.requests())
 
     def worker_env(self) -> dict[str, str]:
         return {

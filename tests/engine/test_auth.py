@@ -24,6 +24,7 @@ from documents.models import Document
 from integrations.models import ErpEntry, Integration, SyncAttempt, SyncJob
 from integrations.selectors import attention_count
 from integrations.sync import auth, engine
+from integrations.sync.engine import jobs_state
 from integrations.sync.requests import request_bulk_resync
 from roger.models import Membership
 from tests.engine.helpers import needs_pg, run, wait_for, xero_bills
@@ -398,7 +399,7 @@ def test_a_refusal_seen_before_the_admin_reconnected_neither_undoes_the_reconnec
     marked = auth.mark_needs_reconnect(
         integration.pk, "Xero refused access: AuthenticationUnsuccessful", credentials=credentials_seen_by_the_worker
     )
-    engine._finalize(token, jobs, {jobs[0].pk: "paused"}, {})
+    jobs_state.finalize(token, jobs, {jobs[0].pk: "paused"}, {})
 
     integration.refresh_from_db()
     assert not marked and integration.connection == "connected"

@@ -12,6 +12,7 @@ from documents import services
 from integrations.connectors.economic import marker_token
 from integrations.models import ErpEntry, SyncAttempt, SyncJob
 from integrations.sync import engine, mapper
+from integrations.sync.engine import jobs_state
 from integrations.sync.requests import bulk_progress, request_bulk_resync, request_resync
 from tests.engine.helpers import membership, run
 from tests.factories import CategoryFactory
@@ -219,7 +220,7 @@ def test_a_stale_worker_cannot_finalize_a_job_it_lost(integration, make_document
     request_resync(membership=membership(document), document=document, integration=integration, kind="bill")
     token, jobs = engine.claim(integration.pk, limit=10)
     SyncJob.objects.filter(pk=jobs[0].pk).update(lease_token="someone-else")
-    engine._finalize(token, jobs, {jobs[0].pk: "done"}, {})
+    jobs_state.finalize(token, jobs, {jobs[0].pk: "done"}, {})
     assert SyncJob.objects.get(pk=jobs[0].pk).state == "running"
 
 

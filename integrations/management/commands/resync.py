@@ -8,13 +8,14 @@ from collections import Counter
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
 from documents.models import Document
 from integrations.sync.planning import plan_document
 from integrations.sync.requests import bulk_progress, parse_document_ids, request_bulk_resync, resync_integrations
 from roger.models import Company, Membership
 
-OUTCOMES = ["created", "updated", "unchanged", "blocked", "failed"]
+OUTCOMES = ["created", "updated", "unchanged", "blocked", "failed", "waiting"]
 
 
 class Command(BaseCommand):
@@ -102,5 +103,15 @@ class Command(BaseCommand):
         self.stdout.write(f"{'outcome':<12}{'count':>8}")
         for outcome in OUTCOMES:
             self.stdout.write(f"{outcome:<12}{progress.outcomes.get(outcome, 0):>8}")
+        if progress.queued:
+            self.stdout.write(f"{'queued':<12}{progress.queued:>8}")
+        self.stdout.write(f"{'total':<12}{progress.total:>8}")
+        if progress.waiting:
+            when = (
+                f", the next at {timezone.localtime(progress.next_retry_at):%H:%M:%S}" if progress.next_retry_at else ""
+            )
+            self.stdout.write(
+                f"{progress.waiting} waiting items run again by themselves{when}; each says why in its log."
+            )
         if not progress.finished:
-            raise CommandError(f"Timed out with {progress.total - progress.done} still queued (they continue).")
+            raise CommandError(f"Timed out with {progress.queued} still queued (they continue).")
