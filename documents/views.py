@@ -1,8 +1,6 @@
 from __future__ import annotations
 
-import datetime as dt
-
-from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -24,23 +22,6 @@ from roger.http import HtmxHttpRequest
 PAGE_SIZE = 50
 
 
-def _date_param(value: str | None) -> dt.date | None:
-    """A date filter typed as the user's language writes dates (or ISO); an unreadable one filters nothing."""
-    if not value:
-        return None
-    try:
-        return forms.DateField(localize=True).clean(value)
-    except ValidationError:
-        return None
-
-
-def _int_or_none(value: str | None) -> int | None:
-    try:
-        return int(value) if value else None
-    except ValueError:
-        return None
-
-
 @require_GET
 @login_required
 @vary_on_headers("HX-Request")
@@ -49,27 +30,13 @@ def document_list(request: HtmxHttpRequest) -> HttpResponse:
     company = membership.company
     params = request.GET
     tab = params.get("tab", "all")
-    sort = params.get("sort", listing.DEFAULT_SORT)
-    sort = sort if sort in selectors.SORTS else listing.DEFAULT_SORT
-    qs = selectors.document_list(
-        company=company,
-        tab=tab,
-        search=params.get("q", "").strip(),
-        vendor_id=_int_or_none(params.get("vendor")),
-        status=params.get("status", ""),
-        date_from=_date_param(params.get("from")),
-        date_to=_date_param(params.get("to")),
-        sort=sort,
-    )
+    sort = listing.chosen_sort(params)
+    qs = listing.filtered_documents(company, params)
     header_template, header_context = "", {}
     for extra in registry.list_tabs:
         if tab == extra.key:
-            qs = extra.filter(qs, company)
             header_template = extra.header_template
             header_context = extra.header_context(company) if extra.header_context else {}
-    for extra_filter in registry.list_filters:
-        if params.get(extra_filter.key):
-            qs = extra_filter.apply(qs, company, params[extra_filter.key])
     page = Paginator(qs, PAGE_SIZE, allow_empty_first_page=True).get_page(params.get("page"))
     documents = list(page.object_list)
     table_only = bool(request.htmx and not request.htmx.boosted)  # an htmx refresh of the table alone
@@ -82,6 +49,8 @@ def document_list(request: HtmxHttpRequest) -> HttpResponse:
         "tab": tab,
         "params": params,
         "query_without_page": _query_without(params, "page"),
+        # What a "select all matching" selection belongs to: the filter, whatever the page and the order.
+        "selection_query": _query_without(params, "page", "sort"),
         "vendor_options": "" if table_only else listing.vendor_options(company, params.get("vendor", "")),
         "statuses": Document.Status.choices,
         "extra_filters": [(f, params.get(f.key, "")) for f in registry.list_filters],
@@ -97,15 +66,17 @@ def document_list(request: HtmxHttpRequest) -> HttpResponse:
         "sort_choices": listing.SORT_CHOICES,
         "column_headers": listing.column_headers(params, sort),
         "date_hint": date_hint(),
+        "bulk_limit": settings.ROGER_SYNC["BULK_MAX_DOCUMENTS"],
     }
     template = "documents/document_list.html" + ("#document-table" if table_only else "")
     return render(request, template, context)
 
 
-def _query_without(params, key: str) -> str:
-    """The current query string minus one parameter (for pagination links that keep the filters)."""
+def _query_without(params, *keys: str) -> str:
+    """The current query string minus some parameters (for pagination links that keep the filters)."""
     query = params.copy()
-    query.pop(key, None)
+    for key in keys:
+        query.pop(key, None)
     return query.urlencode()
 
 

@@ -144,6 +144,9 @@ class BulkResync(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     total = models.PositiveIntegerField(default=0)  # document × integration pairs
     finished_at = models.DateTimeField(null=True, blank=True)
+    # Selected documents that were not queued, by reason: {"not_approved": 2} (drafts among approved documents do
+    # not refuse the batch; they are left out and the summary says so).
+    skipped = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -298,6 +301,7 @@ class SyncAttempt(models.Model):
     erp_id = models.CharField(max_length=100, blank=True)
     erp_number = models.CharField(max_length=100, blank=True)
     erp_url = models.URLField(max_length=500, blank=True)
+    erp_status = models.CharField(max_length=40, blank=True)  # the ERP's own status word after the attempt
     error_category = models.CharField(max_length=20, choices=ErrorCategory.choices, blank=True)
     error_field = models.CharField(max_length=50, blank=True)
     erp_message = models.TextField(blank=True)

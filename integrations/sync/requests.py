@@ -15,7 +15,7 @@ from datetime import datetime
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
-from django.db.models import Count, Min
+from django.db.models import Count, Min, Q
 
 from documents.models import Document
 from integrations import jobs
@@ -113,28 +113,48 @@ def request_bulk_resync(
         raise ResyncRefused(
             {"documents": f"{foreign + missing} of the selected documents do not exist in your company."}
         )
-    not_synced = sum(n for (_, status), n in found.items() if status not in ("approved", "paid"))
-    if not_synced and not all(i.push_drafts for i in integrations):
+    # Drafts and documents awaiting approval among the selection do not refuse the batch (issue #14): they are
+    # left out for the integrations that sync from approval on (R3), and the summary says so.
+    not_synced = sum(n for (_, status), n in found.items() if status not in SYNCED_STATUSES)
+    drafts = set(_not_approved(ids)) if not_synced else set()
+    approved = [i for i in ids if i not in drafts]
+    groups = [
+        (approved, [i.pk for i in integrations if not i.push_drafts]),
+        (ids, [i.pk for i in integrations if i.push_drafts]),  # "push drafts on upload" (R3): drafts too
+    ]
+    groups = [(docs, integration_ids) for docs, integration_ids in groups if docs and integration_ids]
+    if not groups:
         raise ResyncRefused(
-            {"documents": f"{not_synced} of the selected documents are not approved yet; only approved documents sync."}
+            {"documents": "None of the selected documents is approved yet; only approved documents sync."}
         )
     bulk = BulkResync.objects.create(
         company=membership.company,
         requested_by=membership.user,
         integration=integrations[0] if integration_id else None,
-        total=len(ids) * len(integrations),
+        total=sum(len(docs) * len(integration_ids) for docs, integration_ids in groups),
+        skipped={"not_approved": len(drafts)} if drafts and any(not i.push_drafts for i in integrations) else {},
     )
-    _insert_items(bulk, ids, [i.pk for i in integrations])
+    for docs, integration_ids in groups:
+        _insert_items(bulk, docs, integration_ids)
     engine_bulk.wait_for_reconnect(bulk, [i.pk for i in integrations])
-    jobs.stage(
-        document_ids=ids,
-        integration_ids=[i.pk for i in integrations],
-        trigger=SyncJob.Trigger.BULK,
-        event="bulk_resync",
-        requested_by_id=membership.user_id,
-        bulk_id=bulk.pk,
-    )
+    for docs, integration_ids in groups:
+        jobs.stage(
+            document_ids=docs,
+            integration_ids=integration_ids,
+            trigger=SyncJob.Trigger.BULK,
+            event="bulk_resync",
+            requested_by_id=membership.user_id,
+            bulk_id=bulk.pk,
+        )
     return bulk
+
+
+SYNCED_STATUSES = (Document.Status.APPROVED, Document.Status.PAID)
+
+
+def _not_approved(ids: list[int]) -> list[int]:
+    """The documents among ``ids`` that are not approved yet: one query, asked only when there are some."""
+    return list(Document.objects.filter(pk__in=ids).exclude(status__in=SYNCED_STATUSES).values_list("pk", flat=True))
 
 
 def _company_status_counts(ids: list[int]) -> Counter:
@@ -194,6 +214,11 @@ def bulk_progress(bulk: BulkResync) -> BulkProgress:
         .values("state", "outcome")
         .annotate(n=Count("id"), next_retry=Min("retry_at"))
     )
+    return _progress(rows)
+
+
+def _progress(rows) -> BulkProgress:
+    """Items grouped by (state, outcome) with their count and earliest retry → progress."""
     counts: dict[str, int] = {}
     total = 0
     next_retry = None
@@ -205,3 +230,72 @@ def bulk_progress(bulk: BulkResync) -> BulkProgress:
         if row["next_retry"] is not None and (next_retry is None or row["next_retry"] < next_retry):
             next_retry = row["next_retry"]
     return BulkProgress(total=total, done=sum(counts.values()), outcomes=counts, next_retry_at=next_retry)
+
+
+# --- what a person reads: documents, with each ERP's detail beside them (issue #14) -------------------------------
+
+# Item outcomes in the words of a summary: created, updated and unchanged entries are all "synced".
+SUMMARY_OUTCOMES = {"created": "synced", "updated": "synced", "unchanged": "synced", "blocked": "blocked"}
+
+
+@dataclass(frozen=True)
+class IntegrationProgress:
+    integration_id: int
+    name: str
+    counts: dict[str, int]  # synced / blocked / failed / waiting / queued → documents of this integration
+
+
+@dataclass(frozen=True)
+class BulkSummary:
+    """A bulk re-sync counted in documents (a document is done when none of its integrations is still queued),
+    with the per-integration detail: "5 documents: Xero 4 synced, 1 blocked; e-conomic 5 synced"."""
+
+    progress: BulkProgress  # the items (document × integration), as the engine counts them
+    documents: int
+    documents_done: int
+    integrations: list[IntegrationProgress]
+    skipped: dict[str, int]
+
+    @property
+    def finished(self) -> bool:
+        return self.progress.finished
+
+    def count(self, outcome: str) -> int:
+        """Documents with ``outcome`` in at least one integration."""
+        return max((i.counts.get(outcome, 0) for i in self.integrations), default=0)
+
+
+def bulk_summary(bulk: BulkResync) -> BulkSummary:
+    """``bulk_progress`` in documents, with each integration's outcomes: two queries, whatever the batch's size."""
+    rows = list(
+        BulkResyncItem.objects.filter(bulk=bulk)
+        .values("integration_id", "integration__name", "state", "outcome")
+        .annotate(n=Count("id"), next_retry=Min("retry_at"))
+        .order_by("integration__name", "integration_id")
+    )
+    per_integration: dict[int, IntegrationProgress] = {}
+    states: dict[tuple[str, str], dict] = {}
+    for row in rows:
+        entry = per_integration.setdefault(
+            row["integration_id"], IntegrationProgress(row["integration_id"], row["integration__name"], {})
+        )
+        queued = row["state"] == BulkResyncItem.State.QUEUED
+        word = "queued" if queued else SUMMARY_OUTCOMES.get(row["outcome"], row["outcome"] or "failed")
+        entry.counts[word] = entry.counts.get(word, 0) + row["n"]
+        merged = states.setdefault((row["state"], row["outcome"]), {**row, "n": 0, "next_retry": None})
+        merged["n"] += row["n"]
+        if row["next_retry"] and (merged["next_retry"] is None or row["next_retry"] < merged["next_retry"]):
+            merged["next_retry"] = row["next_retry"]
+    documents = (
+        BulkResyncItem.objects.filter(bulk=bulk)
+        .values("document_id")
+        .annotate(open=Count("id", filter=Q(state=BulkResyncItem.State.QUEUED)))
+        .aggregate(total=Count("document_id"), done=Count("document_id", filter=Q(open=0)))
+    )
+    return BulkSummary(
+        progress=_progress(list(states.values())),
+        documents=documents["total"] or 0,
+        documents_done=documents["done"] or 0,
+        integrations=list(per_integration.values()),
+        skipped=dict(bulk.skipped or {}),
+    )

@@ -89,8 +89,11 @@ def page(browser, lang):
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale=LOCALES[lang])
     context.set_default_timeout(15_000)
     page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))  # a script error is a failed flow
     yield page
     context.close()
+    assert errors == [], errors
 
 
 class Shots:

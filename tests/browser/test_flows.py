@@ -31,11 +31,13 @@ def test_bulk_resync_turns_the_badges_synced(page, live_server, scene, shots, la
     expect(button).to_be_visible()
     expect(button).to_have_text(f"{t(lang, 'Re-sync')} (3)")
     button.click()
-    expect(page.locator("#bulk-status.bulk-started .bulk-check")).to_be_visible()  # the confirming animation
+    expect(page.locator(".bulk-status.bulk-started .bulk-check")).to_be_visible()  # the confirming animation
     shots(page, "resync-started", full_page=False)
     for document in docs:
         expect(page.locator(f"#badges-{document.pk} [data-state='synced']")).to_be_visible(timeout=30_000)
-    expect(page.locator(".bulk-summary")).to_contain_text(t(lang, "%(synced)s synced", synced=3))
+    summary = page.locator(".bulk-summary")
+    expect(summary).to_contain_text(tn(lang, "%(counter)s document", "%(counter)s documents", 3))
+    expect(summary).to_contain_text(f"Xero {t(lang, '%(n)s synced', n=3)}")  # documents, each ERP beside
     expect(page.locator("#bulk-resync")).to_be_hidden()  # the selection was cleared
     shots(page, "badges-synced")
     assert ErpEntry.objects.filter(document__in=docs, kind="bill", state="synced").count() == 3
@@ -119,7 +121,7 @@ def test_requires_attention_and_settings_pages(page, live_server, scene, shots, 
         page.locator(f"#doc-{document.pk} td.select-col").hover()
         page.locator(f"#sel-{document.pk}").check()
     page.click("#bulk-resync")
-    expect(page.locator(".bulk-summary")).to_contain_text(t(lang, "%(failed)s failed", failed=2), timeout=30_000)
+    expect(page.locator(".bulk-summary")).to_contain_text(f"Xero {t(lang, '%(n)s failed', n=2)}", timeout=30_000)
     expect(page.locator("[data-count='attention']")).to_have_text("2")
     shots(page, "bulk-failed-summary", full_page=False)
     page.click(".bulk-summary a")
@@ -134,6 +136,27 @@ def test_requires_attention_and_settings_pages(page, live_server, scene, shots, 
     expect(editor.locator("select[name^='accounts-']")).to_have_value("")
     expect(editor.locator("select[name='bank_account']")).to_have_value("090")
     shots(page, "integration-settings")
+
+    # Fix the mapping, come back, "Re-sync these": the progress shows beside that button, and when the batch
+    # ends the groups and the rows refresh by themselves (issue #14 point 8) — no reload.
+    editor.locator("select[name^='accounts-']").first.select_option(index=1)
+    editor.locator("button[type=submit]").click()
+    expect(page.locator("#toasts")).to_contain_text(t(lang, "%(name)s: mappings saved.", name=integration.name))
+    page.goto(f"{live_server.url}/documents/?tab=attention")
+    expect(page.locator("#document-table tbody tr")).to_have_count(2)
+    page.evaluate("window.__sameDocument = true")
+    group = page.locator(".attention-group").first
+    group.locator(f"button:has-text('{t(lang, 'Re-sync these')}')").click()
+    expect(group.locator(".attention-progress .bulk-status")).to_be_visible()  # beside the button
+    shots(page, "attention-resync-started", full_page=False)
+    result = page.locator("#attention-result .bulk-summary")
+    expect(result).to_contain_text(f"Xero {t(lang, '%(n)s synced', n=2)}", timeout=30_000)
+    expect(page.locator(".attention-group")).to_have_count(0)
+    expect(page.locator("#attention-section")).to_contain_text(t(lang, "Nothing requires attention."))
+    expect(page.locator("#document-table")).to_contain_text(t(lang, "No documents match."))
+    expect(page.locator("[data-count='attention']")).to_have_text("0")
+    assert page.evaluate("window.__sameDocument === true")  # refreshed in place, not reloaded
+    shots(page, "attention-resync-done")
 
 
 def test_a_viewer_sees_no_resync_controls(page, live_server, scene, shots):

@@ -132,6 +132,7 @@ def _log_record(integration: Integration, work: Work, state, shown: ErpError | N
         erp_id=(state.erp_id if state else work.entry.erp_id),
         erp_number=(state.number if state else work.entry.erp_number)[:100],
         erp_url=(state.url if state else work.entry.erp_url)[:500],
+        erp_status=(state.status if state else work.entry.erp_status)[:40],
         error_category=shown.category.value if shown else "",
         error_field=(shown.field or "")[:50] if shown else "",
         erp_message=shown.message if shown else "",
