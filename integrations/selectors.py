@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from documents.models import Document
+from integrations import stored_text
 from integrations.models import BulkResync, ErpEntry, ErrorCategory, Integration, SyncAttempt, SyncJob
 from roger.models import Company
 
@@ -81,12 +82,9 @@ def _badge(document: Document, integration: Integration, entries: dict[str, ErpE
     failed = [e for e in entries.values() if e.state in _BAD_STATES or (e.needs_attention and not e.booked)]
     if failed:
         entry = failed[0]
-        text = entry.error_message or _("the last sync failed")
-        return make(
-            "failed",
-            _("Failed"),
-            f"{entry.get_kind_display()}: {text}" + (f" — {entry.error_hint}" if entry.error_hint else ""),
-        )
+        text = stored_text.translate(entry.error_message) or _("the last sync failed")
+        hint = stored_text.translate(entry.error_hint)
+        return make("failed", _("Failed"), f"{entry.get_kind_display()}: {text}" + (f" — {hint}" if hint else ""))
     blocked = [e for e in entries.values() if e.state == ErpEntry.State.BLOCKED]
     if blocked:
         entry = blocked[0]
@@ -94,7 +92,10 @@ def _badge(document: Document, integration: Integration, entries: dict[str, ErpE
             "blocked",
             _("Blocked"),
             _("%(entry)s is booked in the ERP: %(reason)s")
-            % {"entry": entry.get_kind_display(), "reason": entry.booked_reason or entry.error_message},
+            % {
+                "entry": entry.get_kind_display(),
+                "reason": stored_text.translate(entry.booked_reason or entry.error_message),
+            },
         )
     wanted = ["bill", "payment"] if document.is_paid else ["bill"]
     if all(k in entries and entries[k].state == ErpEntry.State.SYNCED for k in wanted):

@@ -71,6 +71,7 @@ import requests
 
 from integrations.connectors import http
 from integrations.connectors.base import (
+    N_,
     BillData,
     CatalogItem,
     ConnectionInfo,
@@ -99,9 +100,9 @@ PAGE_SIZE = 1000  # the legacy API's maximum page size
 TOKEN_RE = re.compile(r"\[roger-([0-9a-f]{16})\]")
 DEPARTMENT_GROUP = "Department"  # CatalogItem.group of tracking options, and the category in fields["tracking"]
 
-BOOKED_REASON = "Booked in e-conomic (voucher {voucher})"
-BOOKED_HINT = "Booked entries cannot change; post a correction (counter-entry) in e-conomic"
-CLOSED_HINT = (
+BOOKED_REASON = N_("Booked in e-conomic (voucher {voucher})")
+BOOKED_HINT = N_("Booked entries cannot change; post a correction (counter-entry) in e-conomic")
+CLOSED_HINT = N_(
     "The accounting period is closed in e-conomic. Reopen it there, or post the change as a correction in an "
     "open period."
 )
@@ -146,10 +147,10 @@ _FIELD_NAMES: dict[EntryKind, dict[str, str]] = {
 # Fields that are mappings in Roger's settings: an unknown value there is a setup problem, not a typo.
 _SETUP_FIELDS = {"category", "vat_code", "department", "bank_account"}
 _SETUP_HINTS = {
-    "category": "Map the category to an existing e-conomic account in the integration's settings.",
-    "vat_code": "Map the VAT code to an existing e-conomic VAT code in the integration's settings.",
-    "department": "Map the department to an existing e-conomic department in the integration's settings.",
-    "bank_account": "Choose an existing e-conomic bank account for payments in the integration's settings.",
+    "category": N_("Map the category to an existing e-conomic account in the integration's settings."),
+    "vat_code": N_("Map the VAT code to an existing e-conomic VAT code in the integration's settings."),
+    "department": N_("Map the department to an existing e-conomic department in the integration's settings."),
+    "bank_account": N_("Choose an existing e-conomic bank account for payments in the integration's settings."),
 }
 
 
@@ -310,7 +311,7 @@ class EconomicConnector(Connector):
                 ErpError(
                     category=ErrorCategory.TEMPORARY,
                     message=self._message(response) or "e-conomic's fair-use limit was reached (HTTP 429)",
-                    hint="Roger waits as e-conomic asks and tries again.",
+                    hint=N_("Roger waits as e-conomic asks and tries again."),
                     retry_after=retry_after,
                     code="rate_limited",
                     status=429,
@@ -324,7 +325,7 @@ class EconomicConnector(Connector):
                     hint=(
                         "e-conomic may have saved the change; Roger checks before sending it again."
                         if write
-                        else "Roger will try again."
+                        else N_("Roger will try again.")
                     ),
                     retry_after=retry_after,
                     uncertain=write,
@@ -343,9 +344,9 @@ class EconomicConnector(Connector):
             raise ConnectorError(
                 ErpError(
                     ErrorCategory.SETUP,
-                    f"Journal {self.journal_number} does not exist in e-conomic",
+                    N_("Journal {journal} does not exist in e-conomic").format(journal=self.journal_number),
                     field="journal",
-                    hint="Choose an existing journal (kassekladde) in the integration's settings.",
+                    hint=N_("Choose an existing journal (kassekladde) in the integration's settings."),
                     code="journal_not_found",
                     status=404,
                 )
@@ -378,7 +379,7 @@ class EconomicConnector(Connector):
                 message or f"e-conomic refused the tokens (HTTP {response.status_code})",
                 (self._secret, self._grant),
             ),
-            hint="Reconnect the e-conomic integration: the agreement's grant may have been revoked.",
+            hint=N_("Reconnect the e-conomic integration: the agreement's grant may have been revoked."),
             code=str(code) if code else str(response.status_code),
             status=response.status_code,
         )
@@ -460,7 +461,7 @@ class EconomicConnector(Connector):
         lowered = message.lower()
         if code and code.startswith("E03"):
             category = ErrorCategory.AUTHENTICATION
-            hint = "Reconnect the e-conomic integration."
+            hint = N_("Reconnect the e-conomic integration.")
         elif "booked" in lowered:
             category, hint = ErrorCategory.BOOKED, BOOKED_HINT
         elif "closed" in lowered and field in ("issue_date", "payment_date", None):
@@ -472,9 +473,11 @@ class EconomicConnector(Connector):
         else:
             category = ErrorCategory.VALIDATION
             if field:
-                hint = f"Correct the document's {field.replace('_', ' ')} in Roger and re-sync." + (
-                    f" (e-conomic: {hint})" if hint else ""
-                )
+                hint = (
+                    N_("Correct the document's {field} in Roger and re-sync. (e-conomic: {detail})")
+                    if hint
+                    else N_("Correct the document's {field} in Roger and re-sync.")
+                ).format(field=field.replace("_", " "), detail=hint)
         return ErpError(category=category, message=message, field=field, hint=hint, code=code, status=400)
 
     # ------------------------------------------------------------------------------------------------------
@@ -520,7 +523,7 @@ class EconomicConnector(Connector):
             return ""
         info = next((y for y in self._accounting_years() if y.year == year), None)
         if info is not None and info.closed:
-            return f"The accounting year {year} is closed in e-conomic"
+            return N_("The accounting year {year} is closed in e-conomic").format(year=year)
         for period in self._periods(ctx, year):
             try:
                 start = date.fromisoformat(str(period["fromDate"]))
@@ -528,7 +531,9 @@ class EconomicConnector(Connector):
             except (KeyError, ValueError):
                 continue
             if start <= day <= end and period.get("closed"):
-                return f"Dated in a closed accounting period in e-conomic ({start} to {end})"
+                return N_("Dated in a closed accounting period in e-conomic ({start} to {end})").format(
+                    start=start, end=end
+                )
         return ""
 
     @staticmethod
@@ -556,11 +561,15 @@ class EconomicConnector(Connector):
                 return ErpError(
                     category=ErrorCategory.VALIDATION,
                     message=(
-                        f"Supplier {number} in e-conomic ({existing.get('name', '')}) has CVR {theirs}, not {tax}"
+                        N_("Supplier {number} in e-conomic ({name}) has CVR {theirs}, not {tax}").format(
+                            number=number, name=existing.get("name", ""), theirs=theirs, tax=tax
+                        )
                     ),
                     field="vendor",
-                    hint="Roger reserves that supplier number for this vendor; renumber the supplier in "
-                    "e-conomic or correct the vendor's tax number.",
+                    hint=N_(
+                        "Roger reserves that supplier number for this vendor; renumber the supplier in "
+                        "e-conomic or correct the vendor's tax number."
+                    ),
                     code="supplier_conflict",
                 )
             return number
@@ -603,24 +612,26 @@ class EconomicConnector(Connector):
         """Refuse, before any call, what e-conomic would refuse or what Roger cannot express there."""
         if isinstance(data, BillData):
             if kind is not EntryKind.BILL:
-                return ErpError(ErrorCategory.VALIDATION, "A bill was sent as a payment")
+                return ErpError(ErrorCategory.VALIDATION, N_("A bill was sent as a payment"))
             if not data.lines:
-                return _setup_error("The bill has no account line", "category")
+                return _setup_error(N_("The bill has no account line"), "category")
             first = data.lines[0]
             mapping = (first.account_code, first.tax_type, first.tracking)
             if any((line.account_code, line.tax_type, line.tracking) != mapping for line in data.lines[1:]):
                 return ErpError(
                     ErrorCategory.UNSUPPORTED,
-                    "Roger posts an e-conomic supplier invoice to one expense account, VAT code and "
-                    "department; this bill's lines use several",
-                    hint="Use one category, VAT rate and department for the document, or post it by hand.",
+                    N_(
+                        "Roger posts an e-conomic supplier invoice to one expense account, VAT code and "
+                        "department; this bill's lines use several"
+                    ),
+                    hint=N_("Use one category, VAT rate and department for the document, or post it by hand."),
                 )
             if not first.account_code.strip():
-                return _setup_error("No e-conomic account is mapped for the category", "category")
+                return _setup_error(N_("No e-conomic account is mapped for the category"), "category")
             if not first.account_code.strip().isdigit():
                 return _setup_error(f"'{first.account_code}' is not an e-conomic account number", "category")
             if data.vat and not first.tax_type.strip():
-                return _setup_error("No e-conomic VAT code is mapped for the VAT rate", "vat_code")
+                return _setup_error(N_("No e-conomic VAT code is mapped for the VAT rate"), "vat_code")
             if len(first.tax_type.strip()) > 5:
                 return _setup_error(f"'{first.tax_type}' is not an e-conomic VAT code", "vat_code")
             if len(first.tracking) > 1:
@@ -628,13 +639,13 @@ class EconomicConnector(Connector):
                     ErrorCategory.UNSUPPORTED, "e-conomic takes one department per entry", field="department"
                 )
             if data.total <= 0:
-                return ErpError(ErrorCategory.VALIDATION, "The total must be positive", field="total")
+                return ErpError(ErrorCategory.VALIDATION, N_("The total must be positive"), field="total")
             if not _decimals_ok(data.total):
-                return ErpError(ErrorCategory.VALIDATION, "The total has more than 2 decimals", field="total")
+                return ErpError(ErrorCategory.VALIDATION, N_("The total has more than 2 decimals"), field="total")
             if data.vat < 0 or data.vat > data.total or not _decimals_ok(data.vat):
                 return ErpError(
                     ErrorCategory.VALIDATION,
-                    "The VAT must be between 0 and the total, to the cent",
+                    N_("The VAT must be between 0 and the total, to the cent"),
                     field="vat",
                 )
             if len(data.invoice_number) > INVOICE_NUMBER_MAX:
@@ -645,13 +656,15 @@ class EconomicConnector(Connector):
                 )
         else:
             if kind is not EntryKind.PAYMENT:
-                return ErpError(ErrorCategory.VALIDATION, "A payment was sent as a bill")
+                return ErpError(ErrorCategory.VALIDATION, N_("A payment was sent as a bill"))
             if not data.bank_account.strip():
-                return _setup_error("No e-conomic bank account is chosen for payments", "bank_account")
+                return _setup_error(N_("No e-conomic bank account is chosen for payments"), "bank_account")
             if not data.bank_account.strip().isdigit():
                 return _setup_error(f"'{data.bank_account}' is not an e-conomic account number", "bank_account")
             if data.amount <= 0 or not _decimals_ok(data.amount):
-                return ErpError(ErrorCategory.VALIDATION, "The amount must be positive, to the cent", field="amount")
+                return ErpError(
+                    ErrorCategory.VALIDATION, N_("The amount must be positive, to the cent"), field="amount"
+                )
             if len(data.invoice_number) > INVOICE_NUMBER_MAX:
                 return ErpError(
                     ErrorCategory.VALIDATION,
@@ -924,7 +937,7 @@ class EconomicConnector(Connector):
             return ConnectionInfo(
                 ok=False,
                 organisation=str(company),
-                message=f"Journal {self.journal_number} does not exist in e-conomic",
+                message=N_("Journal {journal} does not exist in e-conomic").format(journal=self.journal_number),
             )
         return ConnectionInfo(ok=True, organisation=str(company))
 
@@ -965,14 +978,16 @@ class EconomicConnector(Connector):
                     if year is None:
                         problem = ErpError(
                             ErrorCategory.SETUP,
-                            f"No accounting year in e-conomic covers {self._entry_date(item.data)}",
+                            N_("No accounting year in e-conomic covers {date}").format(
+                                date=self._entry_date(item.data)
+                            ),
                             field="issue_date" if kind is EntryKind.BILL else "payment_date",
-                            hint="Create the accounting year in e-conomic, then re-sync.",
+                            hint=N_("Create the accounting year in e-conomic, then re-sync."),
                         )
                     elif year.closed:
                         problem = ErpError(
                             ErrorCategory.BOOKED,
-                            f"The accounting year {year.year} is closed in e-conomic",
+                            N_("The accounting year {year} is closed in e-conomic").format(year=year.year),
                             hint=CLOSED_HINT,
                         )
                 if problem is None:
@@ -1063,7 +1078,7 @@ class EconomicConnector(Connector):
                     ErpError(
                         ErrorCategory.TEMPORARY,
                         "e-conomic answered with a different number of vouchers than sent",
-                        hint="Roger looks the entries up before sending them again.",
+                        hint=N_("Roger looks the entries up before sending them again."),
                         uncertain=True,
                         code="unexpected_response",
                     )
@@ -1075,7 +1090,7 @@ class EconomicConnector(Connector):
                         ErpError(
                             ErrorCategory.TEMPORARY,
                             "e-conomic's answer lacks the created entry",
-                            hint="Roger looks the entries up before sending them again.",
+                            hint=N_("Roger looks the entries up before sending them again."),
                             uncertain=True,
                             code="unexpected_response",
                         )
@@ -1143,8 +1158,10 @@ class EconomicConnector(Connector):
                 state=state,
                 error=ErpError(
                     ErrorCategory.VALIDATION,
-                    f"Voucher {item.erp_id} is no longer in e-conomic's journal {self.journal_number}",
-                    hint="It was deleted in e-conomic; Roger creates it again on re-sync.",
+                    N_("Voucher {voucher} is no longer in e-conomic's journal {journal}").format(
+                        voucher=item.erp_id, journal=self.journal_number
+                    ),
+                    hint=N_("It was deleted in e-conomic; Roger creates it again on re-sync."),
                     code="not_found",
                     status=404,
                 ),
@@ -1167,10 +1184,12 @@ class EconomicConnector(Connector):
                 sent=http.jsonable(wanted),
                 error=ErpError(
                     ErrorCategory.VALIDATION,
-                    f"The new date moves voucher {item.erp_id} into accounting year "
-                    f"{new_year.year}; e-conomic keeps a voucher in its year",
+                    N_(
+                        "The new date moves voucher {voucher} into accounting year {year}; e-conomic keeps a voucher "
+                        "in its year"
+                    ).format(voucher=item.erp_id, year=new_year.year),
                     field="issue_date" if kind is EntryKind.BILL else "payment_date",
-                    hint="Delete the draft in e-conomic and re-sync, or keep the date within the year.",
+                    hint=N_("Delete the draft in e-conomic and re-sync, or keep the date within the year."),
                 ),
             )
         if _comparable_entry(wanted) == _comparable_entry(draft):
@@ -1214,10 +1233,10 @@ class EconomicConnector(Connector):
                 sent=http.jsonable(wanted),
                 error=ErpError(
                     ErrorCategory.VALIDATION,
-                    f"Voucher {item.erp_id} is no longer in e-conomic",
+                    N_("Voucher {voucher} is no longer in e-conomic").format(voucher=item.erp_id),
                     code="not_found",
                     status=404,
-                    hint="It was deleted in e-conomic; Roger creates it again on re-sync.",
+                    hint=N_("It was deleted in e-conomic; Roger creates it again on re-sync."),
                 ),
             )
         if response.status == 400:
@@ -1251,7 +1270,7 @@ class EconomicConnector(Connector):
                     state=state,
                     error=ErpError(
                         ErrorCategory.VALIDATION,
-                        f"Voucher {erp_id} is not in e-conomic's journal",
+                        N_("Voucher {voucher} is not in e-conomic's journal").format(voucher=erp_id),
                         code="not_found",
                     ),
                 )

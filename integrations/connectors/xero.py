@@ -29,6 +29,7 @@ from typing import Any
 import requests
 
 from integrations.connectors.base import (
+    N_,
     BillData,
     CatalogItem,
     ConnectionInfo,
@@ -155,7 +156,7 @@ def _rule(regex: str, category: ErrorCategory, bill: str | None, payment: str | 
     return _Rule(re.compile(regex, re.IGNORECASE), category, bill, payment, hint)
 
 
-_LOCK_HINT = (
+_LOCK_HINT = N_(
     "The date is in a period that is locked in Xero. Ask your adviser to move the lock date in Xero, "
     "or enter this in Xero by hand."
 )
@@ -168,85 +169,89 @@ _RULES: tuple[_Rule, ...] = (
         ErrorCategory.BOOKED,
         None,
         None,
-        "The bill changed in Xero meanwhile (paid, credited or voided). Remove the payment or credit in Xero "
-        "if the bill must change, then re-sync.",
+        N_(
+            "The bill changed in Xero meanwhile (paid, credited or voided). Remove the payment or credit in Xero "
+            "if the bill must change, then re-sync."
+        ),
     ),
     _rule(
         r"reconciled",
         ErrorCategory.BOOKED,
         None,
         None,
-        "The payment is reconciled in Xero. Un-reconcile it in Xero, then re-sync.",
+        N_("The payment is reconciled in Xero. Un-reconcile it in Xero, then re-sync."),
     ),
     _rule(
         r"exceeds the amount outstanding|can only be made against authori[sz]ed",
         ErrorCategory.VALIDATION,
         "total",
         "amount",
-        "Someone may have paid or changed the bill in Xero already: check the bill's payments in Xero, "
-        "remove a duplicate payment there or leave it, then re-sync.",
+        N_(
+            "Someone may have paid or changed the bill in Xero already: check the bill's payments in Xero, "
+            "remove a duplicate payment there or leave it, then re-sync."
+        ),
     ),
     _rule(
         r"invalid for making a payment|bank account",
         ErrorCategory.SETUP,
         "category",
         "bank_account",
-        "Pick an active Xero bank account for payments in the integration settings.",
+        N_("Pick an active Xero bank account for payments in the integration settings."),
     ),
     _rule(
         r"account ?code|account.*(archived|deleted|does not exist|not (a )?valid)|accountid",
         ErrorCategory.SETUP,
         "category",
         "bank_account",
-        "Map the category to an active Xero account in the integration settings.",
+        N_("Map the category to an active Xero account in the integration settings."),
     ),
-    _rule(r"tax ?amount", ErrorCategory.VALIDATION, "vat", None, "Check the document's VAT amounts."),
+    _rule(r"tax ?amount", ErrorCategory.VALIDATION, "vat", None, N_("Check the document's VAT amounts.")),
     _rule(
         r"tax ?type|tax ?rate|tax ?code",
         ErrorCategory.SETUP,
         "vat_code",
         None,
-        "Map the VAT code to a Xero tax rate that can be used on bills.",
+        N_("Map the VAT code to a Xero tax rate that can be used on bills."),
     ),
     _rule(
         r"tracking",
         ErrorCategory.SETUP,
         "department",
         None,
-        "Map the department to an active Xero tracking option in the integration settings.",
+        N_("Map the department to an active Xero tracking option in the integration settings."),
     ),
     _rule(
         r"contact.*archived|archived.*contact",
         ErrorCategory.VALIDATION,
         "vendor",
         "vendor",
-        "The supplier's contact is archived in Xero: restore it in Xero, then re-sync.",
+        N_("The supplier's contact is archived in Xero: restore it in Xero, then re-sync."),
     ),
     _rule(
         r"contact",
         ErrorCategory.VALIDATION,
         "vendor",
         "vendor",
-        "Check the supplier's contact in Xero (name, merged or archived contacts), then re-sync.",
+        N_("Check the supplier's contact in Xero (name, merged or archived contacts), then re-sync."),
     ),
     _rule(
         r"currenc",
         ErrorCategory.VALIDATION,
         "currency",
         "currency",
-        "Add the currency in Xero (Settings → Currencies) or correct it on the document.",
+        N_("Add the currency in Xero (Settings → Currencies) or correct it on the document."),
     ),
-    _rule(r"due ?date", ErrorCategory.VALIDATION, "due_date", None, "Check the document's due date."),
-    _rule(r"\bdate\b", ErrorCategory.VALIDATION, "issue_date", "payment_date", "Check the document's dates."),
+    _rule(r"due ?date", ErrorCategory.VALIDATION, "due_date", None, N_("Check the document's due date.")),
+    _rule(r"\bdate\b", ErrorCategory.VALIDATION, "issue_date", "payment_date", N_("Check the document's dates.")),
     _rule(
         r"invoice ?number",
         ErrorCategory.VALIDATION,
         "invoice_number",
         "invoice_number",
-        "Check the document's invoice number.",
+        N_("Check the document's invoice number."),
     ),
-    _rule(r"description", ErrorCategory.VALIDATION, "description", None, "Check the document's description."),
-    _rule(r"amount|total", ErrorCategory.VALIDATION, "total", "amount", "Check the document's amounts."),
+    _rule(r"description", ErrorCategory.VALIDATION, "description", None, N_("Check the document's description.")),
+    _rule(r"amount|total", ErrorCategory.VALIDATION, "total", "amount", N_("Check the document's amounts.")),
 )
 _SEVERITY = {ErrorCategory.BOOKED: 3, ErrorCategory.SETUP: 2, ErrorCategory.VALIDATION: 1}
 
@@ -261,13 +266,13 @@ def classify_validation(messages: Sequence[str], kind: EntryKind, *, status: int
                 if best is None or rank > best[0]:
                     best = (rank, rule)
                 break
-    text = "; ".join(m for m in messages if m) or "Xero refused the entry without saying why"
+    text = "; ".join(m for m in messages if m) or N_("Xero refused the entry without saying why")
     if best is None:
         return _err(
             ErrorCategory.VALIDATION,
             text,
             None,
-            "Correct the document and re-sync.",
+            N_("Correct the document and re-sync."),
             code="ValidationException",
             status=status,
         )
@@ -295,90 +300,99 @@ def _element_failed(element: Mapping[str, Any]) -> bool:
 def check_bill(data: BillData) -> ErpError | None:
     """A setup or validation error Roger can see without asking Xero, else None."""
     if not data.marker:
-        return _err(ErrorCategory.VALIDATION, "The document has no Roger marker to put in Xero's Url field")
+        return _err(ErrorCategory.VALIDATION, N_("The document has no Roger marker to put in Xero's Url field"))
     if not data.vendor.number:
-        return _err(ErrorCategory.VALIDATION, "The supplier has no number in Roger", "vendor")
+        return _err(ErrorCategory.VALIDATION, N_("The supplier has no number in Roger"), "vendor")
     if not data.lines:
-        return _err(ErrorCategory.VALIDATION, "The bill has no lines to send", "total")
+        return _err(ErrorCategory.VALIDATION, N_("The bill has no lines to send"), "total")
     for line in data.lines:
         if not line.account_code:
             return _err(
                 ErrorCategory.SETUP,
-                "No Xero account is mapped for this document's category",
+                N_("No Xero account is mapped for this document's category"),
                 "category",
-                "Map the category to a Xero account in the integration settings.",
+                N_("Map the category to a Xero account in the integration settings."),
             )
         if not line.tax_type:
             return _err(
                 ErrorCategory.SETUP,
-                "No Xero tax rate is mapped for this document's VAT code",
+                N_("No Xero tax rate is mapped for this document's VAT code"),
                 "vat_code",
-                "Map the VAT code to a Xero tax rate in the integration settings.",
+                N_("Map the VAT code to a Xero tax rate in the integration settings."),
             )
         if any(not t.category or not t.option for t in line.tracking):
             return _err(
                 ErrorCategory.SETUP,
-                "No Xero tracking option is mapped for this document's department",
+                N_("No Xero tracking option is mapped for this document's department"),
                 "department",
-                "Map the department to a Xero tracking option in the integration settings.",
+                N_("Map the department to a Xero tracking option in the integration settings."),
             )
         if len(line.tracking) > 2:
-            return _err(ErrorCategory.VALIDATION, "Xero allows at most 2 tracking categories on a line", "department")
+            return _err(
+                ErrorCategory.VALIDATION, N_("Xero allows at most 2 tracking categories on a line"), "department"
+            )
         if not (_two_decimals(line.net_amount) and _two_decimals(line.vat_amount)):
-            return _err(ErrorCategory.VALIDATION, "Amounts may have at most 2 decimals", "total")
+            return _err(ErrorCategory.VALIDATION, N_("Amounts may have at most 2 decimals"), "total")
     return _check_bill_amounts(data)
 
 
 def _check_bill_amounts(data: BillData) -> ErpError | None:
     if not (_two_decimals(data.total) and _two_decimals(data.vat)):
-        return _err(ErrorCategory.VALIDATION, "Amounts may have at most 2 decimals", "total")
+        return _err(ErrorCategory.VALIDATION, N_("Amounts may have at most 2 decimals"), "total")
     if data.total < 0:
         return _err(
             ErrorCategory.VALIDATION,
-            f"The total {data.total:.2f} is negative; enter a credit note instead",
+            N_("The total {total} is negative; enter a credit note instead").format(total=f"{data.total:.2f}"),
             "total",
         )
     if data.vat < 0 or data.vat > data.total:
         return _err(
             ErrorCategory.VALIDATION,
-            f"The VAT {data.vat:.2f} is not between 0 and the total {data.total:.2f}",
+            N_("The VAT {vat} is not between 0 and the total {total}").format(
+                vat=f"{data.vat:.2f}", total=f"{data.total:.2f}"
+            ),
             "vat",
         )
     net = sum((line.net_amount for line in data.lines), Decimal(0))
     vat = sum((line.vat_amount for line in data.lines), Decimal(0))
     if vat != data.vat:
-        return _err(ErrorCategory.VALIDATION, f"The lines' VAT adds up to {vat:.2f}, not {data.vat:.2f}", "vat")
+        message = N_("The lines' VAT adds up to {sum}, not {vat}").format(sum=f"{vat:.2f}", vat=f"{data.vat:.2f}")
+        return _err(ErrorCategory.VALIDATION, message, "vat")
     if net + vat != data.total:
         return _err(
             ErrorCategory.VALIDATION,
-            f"The lines add up to {net + vat:.2f}, not the total {data.total:.2f}",
+            N_("The lines add up to {sum}, not the total {total}").format(
+                sum=f"{net + vat:.2f}", total=f"{data.total:.2f}"
+            ),
             "total",
         )
     if len(data.currency) != 3:
-        return _err(ErrorCategory.VALIDATION, f"{data.currency!r} is not a currency code", "currency")
+        message = N_("'{currency}' is not a currency code").format(currency=data.currency)
+        return _err(ErrorCategory.VALIDATION, message, "currency")
     return None
 
 
 def check_payment(data: PaymentData) -> ErpError | None:
     if not data.marker:
-        return _err(ErrorCategory.VALIDATION, "The payment has no Roger marker to put in Xero's Reference")
+        return _err(ErrorCategory.VALIDATION, N_("The payment has no Roger marker to put in Xero's Reference"))
     if not data.bank_account:
         return _err(
             ErrorCategory.SETUP,
-            "No Xero bank account is mapped for payments",
+            N_("No Xero bank account is mapped for payments"),
             "bank_account",
-            "Pick the Xero bank account payments are booked against in the integration settings.",
+            N_("Pick the Xero bank account payments are booked against in the integration settings."),
         )
     if not _two_decimals(data.amount):
-        return _err(ErrorCategory.VALIDATION, "Amounts may have at most 2 decimals", "amount")
+        return _err(ErrorCategory.VALIDATION, N_("Amounts may have at most 2 decimals"), "amount")
     if data.amount <= 0:
-        return _err(ErrorCategory.VALIDATION, f"The payment amount {data.amount:.2f} must be positive", "amount")
+        message = N_("The payment amount {amount} must be positive").format(amount=f"{data.amount:.2f}")
+        return _err(ErrorCategory.VALIDATION, message, "amount")
     if not data.bill_erp_id:
         # The engine syncs the bill first; until it is in Xero the payment simply waits (retried).
         return _err(
             ErrorCategory.TEMPORARY,
-            "The bill is not in Xero yet; the payment follows once it is",
-            hint="Roger will try again after the bill is synced.",
+            N_("The bill is not in Xero yet; the payment follows once it is"),
+            hint=N_("Roger will try again after the bill is synced."),
         )
     return None
 
@@ -460,33 +474,36 @@ class LockDates:
         """Why an entry dated ``when`` is locked, or ''."""
         if when is None:
             return ""
-        for lock, label in ((self.end_of_year, "end of year lock date"), (self.period, "period lock date")):
+        for lock, message in (
+            (self.end_of_year, N_("Dated {date}, on or before Xero's end of year lock date {lock}")),
+            (self.period, N_("Dated {date}, on or before Xero's period lock date {lock}")),
+        ):
             if lock is not None and when <= lock:
-                return f"Dated {when.isoformat()}, on or before Xero's {label} {lock.isoformat()}"
+                return message.format(date=when.isoformat(), lock=lock.isoformat())
         return ""
 
 
 def _bill_booked(inv: Mapping[str, Any], locks: LockDates) -> tuple[str, str]:
     status = str(inv.get("Status", ""))
     if status == "PAID":
-        return "Paid in Xero", "Remove the payment in Xero if the bill must change, then re-sync."
+        return N_("Paid in Xero"), N_("Remove the payment in Xero if the bill must change, then re-sync.")
     if status == "VOIDED":
-        return "Voided in Xero", "A voided bill cannot change; enter it again in Xero if it is still owed."
+        return N_("Voided in Xero"), N_("A voided bill cannot change; enter it again in Xero if it is still owed.")
     if status == "DELETED":
         return (
-            "Deleted in Xero",
-            "A deleted bill cannot be restored; enter it again in Xero if it is still owed.",
+            N_("Deleted in Xero"),
+            N_("A deleted bill cannot be restored; enter it again in Xero if it is still owed."),
         )
     if _money(inv.get("AmountPaid")) > 0:
-        return "Has a payment allocated in Xero", "Remove the payment in Xero, then re-sync."
+        return N_("Has a payment allocated in Xero"), N_("Remove the payment in Xero, then re-sync.")
     if _money(inv.get("AmountCredited")) > 0:
         return (
-            "Has a credit note or prepayment allocated in Xero",
-            "Remove the credit allocation in Xero, then re-sync.",
+            N_("Has a credit note or prepayment allocated in Xero"),
+            N_("Remove the credit allocation in Xero, then re-sync."),
         )
     reason = locks.reason(_date_of(inv, "Date"))
     if reason:
-        return reason, "Ask your adviser to move the lock date, or void and re-enter the bill in Xero."
+        return reason, N_("Ask your adviser to move the lock date, or void and re-enter the bill in Xero.")
     return "", ""
 
 
@@ -628,8 +645,8 @@ class XeroConnector(Connector):
                 raise ConnectorError(
                     _err(
                         ErrorCategory.AUTHENTICATION,
-                        "Xero refused the access token even after a refresh",
-                        hint="Reconnect the Xero integration in the integration settings.",
+                        N_("Xero refused the access token even after a refresh"),
+                        hint=N_("Reconnect the Xero integration in the integration settings."),
                         status=401,
                     )
                 )
@@ -651,7 +668,7 @@ class XeroConnector(Connector):
                     _err(
                         ErrorCategory.TEMPORARY,
                         conflict,
-                        hint="Roger will send it again once Xero forgets the key.",
+                        hint=N_("Roger will send it again once Xero forgets the key."),
                         retry_after=IDEMPOTENCY_REPLAY_WINDOW,
                         code="IdempotencyKeyConflict",
                         status=400,
@@ -666,12 +683,14 @@ class XeroConnector(Connector):
 
     def _error_400(self, data: Any) -> ErpError:
         message = (
-            str(data.get("Message") or data.get("Detail") or "Xero refused the request")
+            str(data.get("Message") or data.get("Detail") or N_("Xero refused the request"))
             if isinstance(data, Mapping)
-            else "Xero refused the request"
+            else N_("Xero refused the request")
         )
         code = str(data.get("Type") or "") if isinstance(data, Mapping) else None
-        return _err(ErrorCategory.VALIDATION, message, hint="Correct the document and re-sync.", code=code, status=400)
+        return _err(
+            ErrorCategory.VALIDATION, message, hint=N_("Correct the document and re-sync."), code=code, status=400
+        )
 
     def _status_error(self, response: requests.Response, *, write: bool, secrets: Sequence[str]) -> ErpError:
         status = response.status_code
@@ -682,20 +701,22 @@ class XeroConnector(Connector):
             gone = "AuthenticationUnsuccessful" in detail or status == 403
             return _err(
                 ErrorCategory.AUTHENTICATION,
-                f"Xero refused access: {detail}" if detail else "Xero refused access",
-                hint=("The organisation is no longer connected to Roger. " if gone else "")
-                + "Reconnect the Xero integration in the integration settings.",
+                N_("Xero refused access: {detail}").format(detail=detail) if detail else N_("Xero refused access"),
+                hint=(N_("The organisation is no longer connected to Roger.") + " " if gone else "")
+                + N_("Reconnect the Xero integration in the integration settings."),
                 code="AuthenticationUnsuccessful" if "AuthenticationUnsuccessful" in detail else None,
                 status=status,
             )
         if status >= 500:
             return _err(
                 ErrorCategory.TEMPORARY,
-                f"Xero is unavailable (HTTP {status})" + (f": {detail}" if detail else ""),
+                N_("Xero is unavailable (HTTP {status}): {detail}").format(status=status, detail=detail)
+                if detail
+                else N_("Xero is unavailable (HTTP {status})").format(status=status),
                 hint=(
-                    "Xero may have saved the change; Roger checks before sending it again."
+                    N_("Xero may have saved the change; Roger checks before sending it again.")
                     if write
-                    else "Roger will try again."
+                    else N_("Roger will try again.")
                 ),
                 retry_after=parse_retry_after(response.headers.get("Retry-After")),
                 uncertain=write,
@@ -704,24 +725,32 @@ class XeroConnector(Connector):
         if status == 404:
             return _err(
                 ErrorCategory.VALIDATION,
-                f"Not found in Xero (HTTP 404){': ' + detail if detail else ''}",
-                hint="The entry may have been removed in Xero; re-sync to create it again.",
+                N_("Not found in Xero (HTTP 404): {detail}").format(detail=detail)
+                if detail
+                else N_("Not found in Xero (HTTP 404)"),
+                hint=N_("The entry may have been removed in Xero; re-sync to create it again."),
                 status=404,
             )
         return _err(
             ErrorCategory.VALIDATION,
-            f"Xero refused the request (HTTP {status})" + (f": {detail}" if detail else ""),
+            N_("Xero refused the request (HTTP {status}): {detail}").format(status=status, detail=detail)
+            if detail
+            else N_("Xero refused the request (HTTP {status})").format(status=status),
             status=status,
         )
 
     def _rate_limited(self, response: requests.Response, detail: str) -> ErpError:
         problem = response.headers.get("X-Rate-Limit-Problem") or None
         retry_after = parse_retry_after(response.headers.get("Retry-After"))
-        when = f"; retry after {retry_after:g} s" if retry_after is not None else ""
+        limit = problem or "unknown"
         return _err(
             ErrorCategory.TEMPORARY,
-            f"Xero rate limit reached ({problem or 'unknown'} limit){when}",
-            hint="Roger slows down and tries again automatically.",
+            N_("Xero rate limit reached ({limit} limit); retry after {seconds} s").format(
+                limit=limit, seconds=f"{retry_after:g}"
+            )
+            if retry_after is not None
+            else N_("Xero rate limit reached ({limit} limit)").format(limit=limit),
+            hint=N_("Roger slows down and tries again automatically."),
             retry_after=retry_after,
             code=problem,
             status=429,
@@ -792,12 +821,14 @@ class XeroConnector(Connector):
         reason, hint = "", ""
         if pay.get("IsReconciled"):
             reason, hint = (
-                "Reconciled with a bank statement line in Xero",
-                ("Un-reconcile the payment in Xero, then re-sync."),
+                N_("Reconciled with a bank statement line in Xero"),
+                (N_("Un-reconcile the payment in Xero, then re-sync.")),
             )
         elif status != "DELETED":
             reason = locks.reason(_date_of(pay, "Date"))
-            hint = "Ask your adviser to move the lock date, or change the payment in Xero by hand." if reason else ""
+            hint = (
+                N_("Ask your adviser to move the lock date, or change the payment in Xero by hand.") if reason else ""
+            )
         invoice_id = str(invoice.get("InvoiceID", "") or "")
         return EntryState(
             erp_id=str(pay.get("PaymentID", "")),
@@ -938,7 +969,7 @@ class XeroConnector(Connector):
                     self._contacts[vendor.number] = result[vendor.number] = str(element["ContactID"])
                 else:
                     error = classify_validation(
-                        _messages(element) or ["Xero did not create the contact"],
+                        _messages(element) or [N_("Xero did not create the contact")],
                         EntryKind.BILL,
                         status=reply.status,
                     )
@@ -946,10 +977,11 @@ class XeroConnector(Connector):
                         error,
                         category=ErrorCategory.VALIDATION,
                         field="vendor",
-                        hint=f"Xero would not create a contact for {vendor.name!r}. If a contact with that "
-                        "name "
-                        "already exists in Xero, add the supplier's tax number to it (Roger then uses it) "
-                        "or rename one of them; then re-sync.",
+                        hint=N_(
+                            "Xero would not create a contact for '{vendor}'. If a contact with that name already "
+                            "exists in Xero, add the supplier's tax number to it (Roger then uses it) or rename one "
+                            "of them; then re-sync."
+                        ).format(vendor=vendor.name),
                     )
                 pending.pop(vendor.number, None)
 
@@ -982,7 +1014,7 @@ class XeroConnector(Connector):
             error = _err(
                 ErrorCategory.TEMPORARY if reply.status < 400 else ErrorCategory.VALIDATION,
                 _summary_message(reply.data),
-                hint="Roger checks Xero before sending again.",
+                hint=N_("Roger checks Xero before sending again."),
                 uncertain=True,
                 code="ValidationException" if reply.status == 400 else None,
                 status=reply.status,
@@ -1099,8 +1131,8 @@ class XeroConnector(Connector):
                     state=EntryState(erp_id=item.erp_id, kind=kind, exists=False),
                     error=_err(
                         ErrorCategory.VALIDATION,
-                        f"Xero no longer has the entry {item.erp_id}",
-                        hint="Re-sync to create it again.",
+                        N_("Xero no longer has the entry {erp_id}").format(erp_id=item.erp_id),
+                        hint=N_("Re-sync to create it again."),
                     ),
                 )
                 continue
@@ -1112,8 +1144,8 @@ class XeroConnector(Connector):
                     state=state,
                     error=_err(
                         ErrorCategory.VALIDATION,
-                        "The payment was deleted in Xero",
-                        hint="Re-sync to create it again.",
+                        N_("The payment was deleted in Xero"),
+                        hint=N_("Re-sync to create it again."),
                     ),
                 )
             elif state.booked:
@@ -1326,7 +1358,7 @@ def _replace(error: ErpError, **changes: Any) -> ErpError:
 
 
 def _no_contact() -> ErpError:
-    return _err(ErrorCategory.VALIDATION, "No Xero contact could be found or created for the supplier", "vendor")
+    return _err(ErrorCategory.VALIDATION, N_("No Xero contact could be found or created for the supplier"), "vendor")
 
 
 def _contact_rank(contact: Mapping[str, Any]) -> tuple[int, str]:
@@ -1361,7 +1393,7 @@ def _summary_message(data: Any) -> str:
             return "; ".join(messages)
         if data.get("Message"):
             return str(data["Message"])
-    return "Xero's answer did not list every element sent"
+    return N_("Xero's answer did not list every element sent")
 
 
 def _idempotency_conflict(data: Any) -> str:

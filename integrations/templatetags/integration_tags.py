@@ -4,7 +4,7 @@ import json
 
 from django import template
 
-from integrations import log_labels
+from integrations import log_labels, stored_text
 
 register = template.Library()
 
@@ -48,3 +48,16 @@ def sent_something(record) -> bool:
 def shown_value(names: dict, key: str, value: object) -> str:
     """A value of a change or of the data sent, as the viewer reads it (dates, amounts, names of codes)."""
     return log_labels.display_value(names or {}, str(key), value)
+
+
+@register.filter
+def erp_text(value: str) -> str:
+    """A message Roger stored in English (errors, hints, booked reasons, connection states), in the reader's
+    language; the ERP's own words stay as the ERP wrote them."""
+    return stored_text.translate(str(value or ""))
+
+
+@register.simple_tag
+def stored_message(value: str) -> stored_text.Shown:
+    """``{% stored_message r.erp_message as m %}``: ``m.text`` to show, ``m.roger`` False for the ERP's words."""
+    return stored_text.shown(str(value or ""))

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from integrations import selectors, services
+from integrations import selectors, services, stored_text
 from integrations.forms import EconomicForm, MappingForm, OptionsForm, TenantForm
 from integrations.models import Integration
 from integrations.views.common import refusal
@@ -79,7 +79,9 @@ def integration_test(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     membership = _admin(request)
     integration = get_for_company(Integration.objects.all(), membership, pk=pk)
     check = services.integration_test_connection(integration=integration)
-    (messages.success if check.ok else messages.error)(request, f"{integration.name}: {check.message}")
+    (messages.success if check.ok else messages.error)(
+        request, f"{integration.name}: {stored_text.translate(check.message)}"
+    )
     return _card_response(request, integration)
 
 
@@ -170,7 +172,9 @@ def xero_callback(request: HtmxHttpRequest) -> HttpResponse:
         return redirect("integrations:settings")
     if result.needs_tenant_choice:
         return redirect("integrations:xero_tenant", pk=result.integration.pk)
-    messages.success(request, f"{result.integration.name}: {result.integration.connection_message}")
+    messages.success(
+        request, f"{result.integration.name}: {stored_text.translate(result.integration.connection_message)}"
+    )
     return redirect(reverse("integrations:settings") + f"#integration-{result.integration.pk}")
 
 
@@ -186,7 +190,7 @@ def xero_tenant(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         except services.IntegrationServiceError as error:
             form.add_error(None, refusal(error))
         else:
-            messages.success(request, f"{integration.name}: {integration.connection_message}")
+            messages.success(request, f"{integration.name}: {stored_text.translate(integration.connection_message)}")
             return redirect(reverse("integrations:settings") + f"#integration-{integration.pk}")
     return render(request, "integrations/tenant.html", {"integration": integration, "form": form})
 
@@ -206,7 +210,9 @@ def economic_connect(request: HtmxHttpRequest) -> HttpResponse:
             messages.error(request, refusal(error))
         else:
             check = services.integration_test_connection(integration=integration)
-            (messages.success if check.ok else messages.warning)(request, f"{integration.name}: {check.message}")
+            (messages.success if check.ok else messages.warning)(
+                request, f"{integration.name}: {stored_text.translate(check.message)}"
+            )
             return redirect(reverse("integrations:settings") + f"#integration-{integration.pk}")
     else:
         problems = "; ".join(

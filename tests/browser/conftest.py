@@ -21,6 +21,7 @@ from django.db import connection
 from django.utils import translation
 from django.utils.translation import gettext, ngettext
 
+from integrations import stored_text
 from integrations.models import Integration
 from roger.amounts import format_amount
 from roger.models import Membership
@@ -76,6 +77,12 @@ def t(lang: str, message: str, **params) -> str:
 def tn(lang: str, singular: str, plural: str, n: int, **params) -> str:
     with translation.override(lang):
         return ngettext(singular, plural, n) % {"counter": n, **params}
+
+
+def stored(lang: str, text: str) -> str:
+    """A message Roger stored in English, as ``lang`` shows it."""
+    with translation.override(lang):
+        return stored_text.translate(text)
 
 
 def amount(lang: str, value: str) -> str:

@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from integrations.models import ErpEntry, SyncAttempt
-from tests.browser.conftest import login, t, tn
+from tests.browser.conftest import login, stored, t, tn
 
 
 def settled(page) -> None:
@@ -106,7 +106,7 @@ def test_document_resync_then_blocked_when_booked(page, live_server, scene, shot
     settled(page)
     blocked.locator("summary").click()
     attempt = SyncAttempt.objects.get(document=document, outcome="blocked", trigger="manual")
-    expect(blocked.locator(".erp-message")).to_contain_text(attempt.erp_message[:40])
+    expect(blocked.locator(".erp-message")).to_contain_text(stored(lang, attempt.erp_message)[:40])
     expect(page.locator(".entry[data-kind='bill']")).to_contain_text(f"{t(lang, 'Yes')} —")  # booked, with the reason
     shots(page, "log-blocked")
 
