@@ -16,6 +16,8 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.db.models import Count, Min, Q
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from documents.models import Document
 from integrations import jobs
@@ -30,7 +32,7 @@ class ResyncRefused(ValidationError):
 
 def _check_may_resync(membership: Membership) -> None:
     if not membership.can_edit:
-        raise PermissionDenied("Viewers cannot re-sync documents.")
+        raise PermissionDenied(_("Viewers cannot re-sync documents."))
 
 
 def resync_integrations(membership: Membership, integration_id: int | None = None) -> list[Integration]:
@@ -42,9 +44,9 @@ def resync_integrations(membership: Membership, integration_id: int | None = Non
         qs = qs.filter(pk=integration_id)
     integrations = list(qs)
     if integration_id is not None and not integrations:
-        raise ResyncRefused({"integration": "No such enabled integration in your company."})
+        raise ResyncRefused({"integration": _("No such enabled integration in your company.")})
     if not integrations:
-        raise ResyncRefused({"integration": "Connect and enable an integration first (Integrations settings)."})
+        raise ResyncRefused({"integration": _("Connect and enable an integration first (Integrations settings).")})
     return integrations
 
 
@@ -53,15 +55,17 @@ def request_resync(*, membership: Membership, document: Document, integration: I
     """Queue a manual re-sync of one entry of one document (R7–R8)."""
     _check_may_resync(membership)
     if document.company_id != membership.company_id or integration.company_id != membership.company_id:
-        raise PermissionDenied("Not your company's document or integration.")
+        raise PermissionDenied(_("Not your company's document or integration."))
     if kind not in EntryKind.values:
-        raise ResyncRefused({"kind": "Choose the vendor bill or the vendor payment."})
+        raise ResyncRefused({"kind": _("Choose the vendor bill or the vendor payment.")})
     if not integration.enabled or integration.connection == Integration.Connection.NOT_CONNECTED:
-        raise ResyncRefused({"integration": f"{integration.name} is not connected or is disabled."})
+        raise ResyncRefused(
+            {"integration": _("%(name)s is not connected or is disabled.") % {"name": integration.name}}
+        )
     if not (document.is_synced_state or integration.push_drafts):
-        raise ResyncRefused({"kind": "Only approved documents are synced; approve it first."})
+        raise ResyncRefused({"kind": _("Only approved documents are synced; approve it first.")})
     if kind == EntryKind.PAYMENT and not document.is_paid:
-        raise ResyncRefused({"kind": "The vendor payment can only be synced once the document is paid."})
+        raise ResyncRefused({"kind": _("The vendor payment can only be synced once the document is paid.")})
     jobs.stage(
         document_ids=[document.pk],
         integration_ids=[integration.pk],
@@ -85,7 +89,7 @@ def parse_document_ids(raw: Iterable[object]) -> list[int]:
         elif text:
             bad.append(text)
     if bad:
-        raise ResyncRefused({"documents": f"Not document ids: {', '.join(bad[:5])}."})
+        raise ResyncRefused({"documents": _("Not document ids: %(ids)s.") % {"ids": ", ".join(bad[:5])}})
     return list(dict.fromkeys(ids))
 
 
@@ -101,17 +105,29 @@ def request_bulk_resync(
     _check_may_resync(membership)
     ids = parse_document_ids(document_ids)
     if not ids:
-        raise ResyncRefused({"documents": "Select at least one document."})
+        raise ResyncRefused({"documents": _("Select at least one document.")})
     limit = settings.ROGER_SYNC["BULK_MAX_DOCUMENTS"]
     if len(ids) > limit:
-        raise ResyncRefused({"documents": f"Select at most {limit} documents per re-sync (you selected {len(ids)})."})
+        raise ResyncRefused(
+            {
+                "documents": _("Select at most %(limit)s documents per re-sync (you selected %(count)s).")
+                % {"limit": limit, "count": len(ids)}
+            }
+        )
     integrations = resync_integrations(membership, integration_id)
     found = _company_status_counts(ids)
     foreign = sum(n for (company_id, _), n in found.items() if company_id != membership.company_id)
     missing = len(ids) - sum(found.values())
     if foreign or missing:
         raise ResyncRefused(
-            {"documents": f"{foreign + missing} of the selected documents do not exist in your company."}
+            {
+                "documents": ngettext(
+                    "%(count)s of the selected documents does not exist in your company.",
+                    "%(count)s of the selected documents do not exist in your company.",
+                    foreign + missing,
+                )
+                % {"count": foreign + missing}
+            }
         )
     # Drafts and documents awaiting approval among the selection do not refuse the batch (issue #14): they are
     # left out for the integrations that sync from approval on (R3), and the summary says so.
@@ -125,7 +141,7 @@ def request_bulk_resync(
     groups = [(docs, integration_ids) for docs, integration_ids in groups if docs and integration_ids]
     if not groups:
         raise ResyncRefused(
-            {"documents": "None of the selected documents is approved yet; only approved documents sync."}
+            {"documents": _("None of the selected documents is approved yet; only approved documents sync.")}
         )
     bulk = BulkResync.objects.create(
         company=membership.company,
