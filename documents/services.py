@@ -69,8 +69,13 @@ def _emit(document: Document, *, event: str, changed: frozenset[str], actor: Act
 
 
 def _locked(document: Document) -> Document:
-    """Re-read under a row lock so concurrent edits bump the version one after the other."""
-    return Document.objects.select_for_update().select_related("vendor").get(pk=document.pk)
+    """Re-read under a row lock so concurrent edits bump the version one after the other.
+
+    ``no_key``: edits never change the document's key, and a plain FOR UPDATE would also block the FOR KEY SHARE
+    lock that a sync worker's commit takes on the document (its log records reference it) while the edit waits
+    for that worker's job row — a deadlock that failed the accountant's save.
+    """
+    return Document.objects.select_for_update(no_key=True).select_related("vendor").get(pk=document.pk)
 
 
 def _bump_version(document: Document) -> None:

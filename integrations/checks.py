@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core import checks
 from django.core.checks import Error, register
+
+XERO_IDEMPOTENCY_KEY_SECONDS = 360  # how long Xero keeps an Idempotency-Key's answer
 
 
 @register()
@@ -23,3 +26,23 @@ def lease_outlives_a_call(app_configs=None, **kwargs) -> list[Error]:
             )
         ]
     return []
+
+
+@register()
+def settle_outlasts_replayed_errors(app_configs=None, **kwargs) -> list[checks.Warning]:
+    """Xero keeps the answer to an ``Idempotency-Key`` — an error included — for 6 minutes and replays it to a retry
+    with the same key and body (developer.xero.com idempotency guide, as quoted in reference/erp_apis.md §1.6).  A
+    retry after an unknown outcome waits ``WRITE_SETTLE_SECONDS``; shorter than that, it would only see the same
+    cached error again until the key expires."""
+    settle = settings.ROGER_SYNC["WRITE_SETTLE_SECONDS"]
+    if settle < XERO_IDEMPOTENCY_KEY_SECONDS:
+        return [
+            checks.Warning(
+                f"ROGER_WRITE_SETTLE_SECONDS={settle:g} is shorter than Xero's {XERO_IDEMPOTENCY_KEY_SECONDS} s "
+                f"idempotency-key window: a retry after an unknown outcome may be answered with a cached error.",
+                hint=f"Use at least {XERO_IDEMPOTENCY_KEY_SECONDS} (the default is 600) outside tests.",
+                id="roger.W001",
+            )
+        ]
+    return []
+

@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from documents.models import Category, Department, Document, VatCode
+from integrations.connectors.base import CatalogItem
 from integrations.models import EntryKind, Integration
 from integrations.services import Catalogues
 from roger.models import Company
@@ -161,3 +162,42 @@ class MappingForm(forms.Form):
             for name, value in self.cleaned_data.items()
             if name.startswith(prefix) and value
         }
+
+
+class VendorContactForm(forms.Form):
+    """The vendor → ERP supplier mapping of one page of vendors: a text field per vendor, suggesting the ERP's
+    contacts from one shared <datalist> (thousands of contacts stay one list, not one <select> per row).  A
+    suggestion reads "Name · number · id"; the id at the end is what is saved."""
+
+    def __init__(self, *args, rows, catalogue: list[CatalogItem], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.rows = rows
+        self.labels = {c.code: contact_label(c) for c in catalogue}
+        for row in rows:
+            current = self.labels.get(row.link.erp_id, row.link.erp_id) if row.link else ""
+            self.fields[f"contact-{row.vendor.pk}"] = forms.CharField(
+                required=False, max_length=400, label=f"{row.vendor.name} ({row.vendor.number})", initial=current
+            )
+
+    def clean(self):
+        cleaned = super().clean()
+        by_label = {label: code for code, label in self.labels.items()}
+        for name, value in list(cleaned.items()):
+            value = (value or "").strip()
+            code = by_label.get(value) or (value.rsplit(" · ", 1)[-1] if value else "")
+            if value and code not in self.labels:
+                self.add_error(name, _("Choose a contact from the list."))
+            cleaned[name] = code
+        return cleaned
+
+    def choices(self) -> dict[int, str]:
+        # Only the fields the admin's page sent: a vendor that moved onto this page meanwhile keeps its link.
+        return {int(name.split("-", 1)[1]): code for name, code in self.cleaned_data.items() if name in self.data}
+
+    def row_fields(self):
+        for row in self.rows:
+            yield row, self[f"contact-{row.vendor.pk}"]
+
+
+def contact_label(contact: CatalogItem) -> str:
+    return " · ".join(part for part in (contact.name, contact.group, contact.code) if part)

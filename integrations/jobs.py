@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from documents.models import Document
@@ -100,6 +101,7 @@ def stage(
                d.version, %s, %s, %s, %s, %s, %s, 0, %s, '', '', %s, %s, 0, %s, 0
         FROM documents_document d JOIN integrations_integration i ON i.company_id = d.company_id
         WHERE {_id_list_sql()} AND i.id IN ({", ".join(["%s"] * len(integration_ids))})
+        ORDER BY d.id, i.id  -- jobs are always locked in (document, integration) order: see lock_jobs()
         ON CONFLICT (document_id, integration_id) WHERE state IN {_OPEN}
         DO UPDATE SET
             wanted_version = CASE WHEN excluded.wanted_version > {table}.wanted_version
@@ -147,11 +149,21 @@ def wake_after_commit(integration_ids: Iterable[int], *, copies: int = 1) -> Non
     transaction.on_commit(lambda: tasks.wake(ids, copies=copies))
 
 
+def lock_jobs(jobs: QuerySet[SyncJob]) -> list[int]:
+    """Lock job rows in (document, integration) order, the order every statement that locks several jobs uses
+    (staging, finalize, lease renewal): two transactions that both lock jobs then wait for each other in turn,
+    never in a cycle — a deadlock would fail an accountant's request or a worker's batch.  Call inside a
+    transaction; returns the ids locked."""
+    return list(jobs.select_for_update().order_by("document_id", "integration_id").values_list("pk", flat=True))
+
+
 def resume_integration(integration_id: int) -> int:
     """After a reconnect: paused jobs run again, with the document's latest data (they read it when they run)."""
     now = timezone.now()
-    resumed = SyncJob.objects.filter(integration_id=integration_id, state=SyncJob.State.PAUSED).update(
-        state=SyncJob.State.PENDING, next_attempt_at=now, attempts=0
-    )
+    with transaction.atomic():
+        paused = lock_jobs(SyncJob.objects.filter(integration_id=integration_id, state=SyncJob.State.PAUSED))
+        resumed = SyncJob.objects.filter(pk__in=paused).update(
+            state=SyncJob.State.PENDING, next_attempt_at=now, attempts=0
+        )
     wake_after_commit([integration_id])
     return resumed

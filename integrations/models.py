@@ -9,7 +9,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from documents.models import Document
+from documents.models import Document, Vendor
 from integrations import crypto
 from roger.models import Company
 
@@ -63,6 +63,35 @@ class Integration(models.Model):
     @property
     def is_active(self) -> bool:
         return self.enabled and self.connection == self.Connection.CONNECTED
+
+
+class VendorLink(models.Model):
+    """Which ERP supplier (Xero contact) a vendor is, per integration: chosen by an admin, or remembered from a sync.
+
+    An admin's choice is never overwritten by a sync; a remembered link is only ever added, not changed, so the
+    supplier a vendor's bills go to does not wander.
+    """
+
+    class Source(models.TextChoices):
+        ADMIN = "admin", _("Chosen by an admin")
+        MATCHED = "matched", _("Found in the ERP")
+        CREATED = "created", _("Created by Roger")
+
+    integration = models.ForeignKey(Integration, on_delete=models.CASCADE, related_name="vendor_links")
+    vendor = models.ForeignKey(Vendor, on_delete=models.CASCADE, related_name="erp_links")
+    erp_id = models.CharField(max_length=100)
+    erp_name = models.CharField(max_length=255, blank=True)  # as the ERP shows it, for people
+    source = models.CharField(max_length=10, choices=Source.choices)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["integration", "vendor"], name="one_vendor_link_per_integration"),
+            models.CheckConstraint(condition=Q(source__in=["admin", "matched", "created"]), name="vendor_link_source"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.vendor_id} → {self.erp_name or self.erp_id} ({self.source})"
 
 
 class EntryKind(models.TextChoices):

@@ -52,7 +52,7 @@ def xero_oauth_client(*, redirect_uri: str) -> XeroOAuthClient:
     try:
         return auth.xero_oauth_client(redirect_uri=redirect_uri)
     except auth.XeroNotConfigured as exc:
-        raise IntegrationServiceError(str(exc)) from None
+        raise IntegrationServiceError(stored_text.translate(str(exc))) from None
 
 
 def xero_connect_start(

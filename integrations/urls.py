@@ -1,6 +1,6 @@
 from django.urls import path
 
-from integrations import views
+from integrations import vendor_contact_views, views
 
 app_name = "integrations"
 urlpatterns = [
@@ -8,6 +8,7 @@ urlpatterns = [
     path("<int:pk>/options/", views.integration_options, name="options"),
     path("<int:pk>/test/", views.integration_test, name="test"),
     path("<int:pk>/mappings/", views.integration_mappings, name="mappings"),
+    path("<int:pk>/contacts/", vendor_contact_views.integration_contacts, name="contacts"),
     path("<int:pk>/tenant/", views.xero_tenant, name="xero_tenant"),
     path("xero/connect/", views.xero_connect, name="xero_connect"),
     path("xero/callback/", views.xero_callback, name="xero_callback"),

@@ -187,6 +187,10 @@ XERO_API_URL = os.environ.get("XERO_API_URL", "https://api.xero.com")
 XERO_GO_URL = os.environ.get("XERO_GO_URL", "https://go.xero.com")
 XERO_CLIENT_ID = os.environ.get("XERO_CLIENT_ID", "")
 XERO_CLIENT_SECRET = envsecret("XERO_CLIENT_SECRET")
+# Xero apps created on or after 2 March 2026 get only granular scopes (Roger's default); an older app may ask for
+# the broad ones until September 2027 (XERO_BROAD_SCOPES=True), or any space-separated list (XERO_SCOPES).
+XERO_SCOPES = tuple(os.environ.get("XERO_SCOPES", "").split())
+XERO_BROAD_SCOPES = envbool("XERO_BROAD_SCOPES", "False")
 # Seconds to wait for an ERP's answer; past it the outcome of a write is unknown and is reconciled later.
 ROGER_ERP_TIMEOUT = (3.05, float(os.environ.get("ROGER_ERP_READ_TIMEOUT", "30")))
 ECONOMIC_API_URL = os.environ.get("ECONOMIC_API_URL", "https://restapi.e-conomic.com")

@@ -148,12 +148,15 @@ class PaymentData:
     bank_amount: Decimal | None = None
 
     def comparable(self) -> dict[str, str]:
-        return {
+        fields = {
             "bank_account": self.bank_account,
             "payment_date": self.payment_date.isoformat(),
             "amount": f"{self.amount:.2f}",
             "currency": self.currency,
         }
+        if self.bank_amount is not None:  # compared only when Roger knows it (a connector reports it as read)
+            fields["bank_amount"] = f"{self.bank_amount:.2f}"
+        return fields
 
 
 @dataclass(frozen=True)
@@ -259,6 +262,12 @@ class Connector(abc.ABC):
     @abc.abstractmethod
     def lookup(self, kind: EntryKind, markers: Sequence[str]) -> dict[str, list[EntryState]]:
         """Entries carrying Roger's marker, drafts and booked ones alike; every marker is a key."""
+
+    def lookup_entries(self, kind: EntryKind, items: Sequence[BillData | PaymentData]) -> dict[str, list[EntryState]]:
+        """``lookup`` for entries Roger knows more about than the marker (its supplier, number, the bill a payment
+        pays), so a connector can search with the ERP's indexed filters and compare the marker itself.  Keyed by
+        each item's marker, like ``lookup``."""
+        return self.lookup(kind, [item.marker for item in items])
 
     @abc.abstractmethod
     def read(self, kind: EntryKind, erp_ids: Sequence[str]) -> dict[str, EntryState]:

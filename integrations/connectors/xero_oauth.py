@@ -33,13 +33,8 @@ from integrations.connectors.http import (
     parse_retry_after,
     redact,
 )
+from integrations.connectors.xero.scopes import DEFAULT_SCOPES  # granular: what Roger needs, see scopes.py
 
-DEFAULT_SCOPES: tuple[str, ...] = (
-    "offline_access",
-    "accounting.transactions",
-    "accounting.contacts",
-    "accounting.settings",
-)
 ERP = "Xero"
 _LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 _INSECURE_LOCK = threading.Lock()

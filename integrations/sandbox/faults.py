@@ -12,6 +12,8 @@ kind                  processed  what the client sees
 ``timeout``           no         nothing: the connection is held ``hold_seconds`` (default: the server's
                                  ``timeout_hold_s``, 120 s) and then closed
 ``timeout_after_commit`` yes     as ``timeout``, but the request was processed and committed first
+``slow_commit``       yes        the request waits ``hold_seconds`` *before* it is processed and committed (the
+                                 client has usually given up by then), then answers whoever still listens
 ``latency``           yes        the normal response, ``latency_ms`` later
 ``truncated_json``    yes        the normal status with the body cut in half (malformed JSON)
 ===================== ========== ====================================================================
@@ -27,8 +29,18 @@ from typing import Any
 
 from integrations.sandbox.messages import Response
 
-KINDS = ("500", "503", "429", "html_502", "timeout", "timeout_after_commit", "latency", "truncated_json")
-PROCESSING_KINDS = ("timeout_after_commit", "latency", "truncated_json")
+KINDS = (
+    "500",
+    "503",
+    "429",
+    "html_502",
+    "timeout",
+    "timeout_after_commit",
+    "slow_commit",
+    "latency",
+    "truncated_json",
+)
+PROCESSING_KINDS = ("timeout_after_commit", "slow_commit", "latency", "truncated_json")
 
 
 @dataclass
@@ -134,6 +146,9 @@ def apply_fault(rule: FaultRule | None, ctx: FaultContext, process: Callable[[],
     elif rule.kind == "timeout_after_commit":
         response = process()
         response.hold_seconds, response.drop = hold, True
+    elif rule.kind == "slow_commit":
+        ctx.sleep(hold)  # still "in flight" at the ERP: a retry sent meanwhile meets an unfinished request
+        response = process()
     elif rule.kind == "truncated_json":
         response = process()
         response.body = response.body[: max(1, len(response.body) // 2)]

@@ -158,8 +158,9 @@ class IdempotencyDecision:
 class IdempotencyStore:
     """Keys scoped per (scope, key) and kept ``ttl`` ERP-seconds from the first call.
 
-    A second call with the same key while the first is still running waits for it and then replays its
-    outcome, so two racing retries never both process.
+    A second call with the same key while the first is still running either waits for it and then replays its
+    outcome (``in_flight="wait"``), or — where the ERP documents nothing, the worst case — is processed again
+    (``in_flight="process"``).
     """
 
     def __init__(self, clock: Clock) -> None:
@@ -173,7 +174,9 @@ class IdempotencyStore:
                 entry.done.set()
             self._entries.clear()
 
-    def begin(self, scope: str, key: str, fingerprint: str, ttl_seconds: float) -> IdempotencyDecision:
+    def begin(
+        self, scope: str, key: str, fingerprint: str, ttl_seconds: float, *, in_flight: str = "wait"
+    ) -> IdempotencyDecision:
         with self._lock:
             now = self._clock.now()
             entry = self._entries.get((scope, key))
@@ -184,6 +187,8 @@ class IdempotencyStore:
                 return IdempotencyDecision("new")
             if entry.fingerprint != fingerprint:
                 return IdempotencyDecision("conflict")
+            if in_flight == "process" and not entry.done.is_set():
+                return IdempotencyDecision("new")  # the first is still running: this one is processed too
         entry.done.wait(timeout=300)
         if entry.response is None:  # the first call died without an outcome: treat this one as new
             return IdempotencyDecision("new")

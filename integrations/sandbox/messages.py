@@ -48,6 +48,8 @@ class Request:
     erp: str | None = None
     # Filled in by the module so the request log can say which tenant a call concerned.
     tenant: str | None = None
+    # The API client (app) the module recognised, when the ERP tells apps apart (Xero's createdByMyApp).
+    client: str | None = None
 
     @property
     def query(self) -> dict[str, list[str]]:

@@ -231,7 +231,10 @@ class _Handler(BaseHTTPRequestHandler):
         if response.drop:
             self._drop()
             return
-        self._send(response)
+        try:
+            self._send(response)
+        except (BrokenPipeError, ConnectionResetError):  # the client gave up (a slow_commit fault): nothing to do
+            self.close_connection = True
 
     def _drop(self) -> None:
         self.close_connection = True

@@ -93,8 +93,12 @@ class AuthStore:
             now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f0")
             for tenant_id, tenant_name in tenants:
                 grant.connections[tenant_id] = {
-                    "id": str(uuid.uuid4()), "authEventId": grant.auth_event_id, "tenantId": tenant_id,
-                    "tenantType": "ORGANISATION", "tenantName": tenant_name, "createdDateUtc": now,
+                    "id": str(uuid.uuid4()),
+                    "authEventId": grant.auth_event_id,
+                    "tenantId": tenant_id,
+                    "tenantType": "ORGANISATION",
+                    "tenantName": tenant_name,
+                    "createdDateUtc": now,
                     "updatedDateUtc": now,
                 }
             self.grants[grant.grant_id] = grant
@@ -110,21 +114,36 @@ class AuthStore:
         """A new access + refresh pair in the token endpoint's JSON shape."""
         with self._lock:
             now = time.time()
-            claims = {"nbf": int(now), "exp": int(now + ACCESS_TTL), "iss": "https://identity.xero.com",
-                      "aud": "https://identity.xero.com/resources", "client_id": grant.client_id,
-                      "authentication_event_id": grant.auth_event_id, "scope": grant.scope.split(),
-                      "jti": secrets.token_hex(16)}
+            claims = {
+                "nbf": int(now),
+                "exp": int(now + ACCESS_TTL),
+                "iss": "https://identity.xero.com",
+                "aud": "https://identity.xero.com/resources",
+                "client_id": grant.client_id,
+                "authentication_event_id": grant.auth_event_id,
+                "scope": grant.scope.split(),
+                "jti": secrets.token_hex(16),
+            }
             # Shaped like Xero's JWT so clients that peek at ``exp`` work; the signature is random.
             access = ".".join([_b64({"alg": "RS256", "typ": "JWT"}), _b64(claims), secrets.token_urlsafe(32)])
             refresh = secrets.token_hex(32)
             self.access[access] = AccessToken(grant.grant_id, now + ACCESS_TTL)
             self.refresh[refresh] = RefreshToken(grant.grant_id, now)
-            body: dict[str, Any] = {"access_token": access, "expires_in": ACCESS_TTL, "token_type": "Bearer",
-                                    "refresh_token": refresh, "scope": grant.scope}
+            body: dict[str, Any] = {
+                "access_token": access,
+                "expires_in": ACCESS_TTL,
+                "token_type": "Bearer",
+                "refresh_token": refresh,
+                "scope": grant.scope,
+            }
             if "openid" in grant.scope.split():
-                body["id_token"] = ".".join([_b64({"alg": "RS256", "typ": "JWT"}),
-                                             _b64({"sub": grant.grant_id, "exp": int(now + 300)}),
-                                             secrets.token_urlsafe(16)])
+                body["id_token"] = ".".join(
+                    [
+                        _b64({"alg": "RS256", "typ": "JWT"}),
+                        _b64({"sub": grant.grant_id, "exp": int(now + 300)}),
+                        secrets.token_urlsafe(16),
+                    ]
+                )
             return body
 
     # -- token endpoint ------------------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from typing import Any
 ZERO = Decimal("0")
 CENT = Decimal("0.01")
 EMPTY_ID = "00000000-0000-0000-0000-000000000000"
+DEMO_COMPANY = "Demo Company (sandbox)"  # the organisation the authorize page creates when there is none
 
 # (code, name, type, default tax type, status)
 EXPENSE_ACCOUNTS = [
@@ -41,8 +42,10 @@ TAX_RATES = [
     ("OUTPUT", "Tax on Sales", Decimal("25.0000"), "OUTPUT", "ACTIVE"),
     ("TAX001", "Old Tax on Purchases", Decimal("20.0000"), "INPUT", "DELETED"),
 ]
-TRACKING = [("Department", ["Administration", "Engineering", "Marketing", "Sales"], ["Legacy"]),
-            ("Region", ["North", "South"], [])]
+TRACKING = [
+    ("Department", ["Administration", "Engineering", "Marketing", "Sales"], ["Legacy"]),
+    ("Region", ["North", "South"], []),
+]
 
 
 def new_id() -> str:
@@ -104,6 +107,7 @@ class Contact:
     EmailAddress: str = ""
     FirstName: str = ""
     LastName: str = ""
+    CompanyNumber: str = ""
     ContactStatus: str = "ACTIVE"
     DefaultCurrency: str = ""
     IsSupplier: bool = False
@@ -142,6 +146,7 @@ class Invoice:
     CurrencyRate: Decimal = Decimal("1")
     PlannedPaymentDate: date | None = None
     SentToContact: bool = False
+    created_by: str = ""  # the app (client id) that created it: what createdByMyApp filters on
     lines: list[Line] = field(default_factory=list)
     SubTotal: Decimal = ZERO
     TotalTax: Decimal = ZERO
@@ -165,6 +170,7 @@ class Payment:
     Amount: Decimal
     Reference: str = ""
     CurrencyRate: Decimal = Decimal("1")
+    BankAmount: Decimal | None = None  # in the bank account's currency; None: the same as Amount
     IsReconciled: bool = False
     Status: str = "AUTHORISED"
     updated: datetime = field(default_factory=utcnow)
@@ -178,6 +184,7 @@ class Org:
     currencies: list[str]
     created: datetime = field(default_factory=utcnow)
     short_code: str = field(default_factory=lambda: "!" + secrets.token_hex(3))
+    high_volume: bool = False  # more than 100,000 invoices: unoptimised reads are denied (xero_volume.py)
     accounts: list[dict[str, Any]] = field(default_factory=list)
     tax_rates: list[dict[str, Any]] = field(default_factory=list)
     tracking: list[dict[str, Any]] = field(default_factory=list)
@@ -204,8 +211,7 @@ class Org:
 
     def contact_by_name(self, name: str, exclude: str | None = None) -> Contact | None:
         wanted = name.strip().casefold()
-        return next((c for c in self.contacts.values()
-                     if c.Name.casefold() == wanted and c.ContactID != exclude), None)
+        return next((c for c in self.contacts.values() if c.Name.casefold() == wanted and c.ContactID != exclude), None)
 
     def payments_of(self, invoice_id: str) -> list[Payment]:
         return [p for p in self.payments.values() if p.InvoiceID == invoice_id and p.Status == "AUTHORISED"]
@@ -213,44 +219,69 @@ class Org:
     def lock_error(self, day: date) -> str | None:
         """Xero's message for a ledger-affecting write dated on/before a lock date, else None."""
         if self.end_of_year_lock_date and day <= self.end_of_year_lock_date:
-            return ("The document date cannot be before the end of year lock date, currently set at "
-                    f"{lock_text(self.end_of_year_lock_date)}")
+            return (
+                "The document date cannot be before the end of year lock date, currently set at "
+                f"{lock_text(self.end_of_year_lock_date)}"
+            )
         if self.period_lock_date and day <= self.period_lock_date:
-            return ("The document date cannot be before the period lock date, currently set at "
-                    f"{lock_text(self.period_lock_date)}")
+            return (
+                "The document date cannot be before the period lock date, currently set at "
+                f"{lock_text(self.period_lock_date)}"
+            )
         return None
 
 
 def seed_org(name: str, base_currency: str = "DKK", currencies: list[str] | None = None) -> Org:
     """A new organisation with a small Danish-style chart of accounts, tax rates and tracking."""
-    org = Org(tenant_id=new_id(), name=name, base_currency=base_currency,
-              currencies=sorted(set(currencies or ["DKK", "EUR", "USD", "GBP"]) | {base_currency}))
+    org = Org(
+        tenant_id=new_id(),
+        name=name,
+        base_currency=base_currency,
+        currencies=sorted(set(currencies or ["DKK", "EUR", "USD", "GBP"]) | {base_currency}),
+    )
     stamp = ms_datetime(org.created)
     org.accounts = [_account(code, label, "EXPENSE", "INPUT", stamp) for code, label in EXPENSE_ACCOUNTS]
     org.accounts.append(_account("477", "Salaries (archived)", "EXPENSE", "NONE", stamp, status="ARCHIVED"))
     org.accounts.append(_account("200", "Sales", "REVENUE", "OUTPUT", stamp))
     org.accounts.append(_account("610", "Accounts Receivable", "CURRENT", "NONE", stamp, system="DEBTORS"))
     org.accounts.append(_account("800", "Accounts Payable", "CURRLIAB", "NONE", stamp, system="CREDITORS"))
-    for code, label, number, currency in (("090", "Business Bank Account", "5301-0001234567", base_currency),
-                                          ("091", "Business Savings Account", "5301-0007654321", base_currency),
-                                          ("092", "EUR Bank Account", "5301-0009999999", "EUR")):
+    for code, label, number, currency in (
+        ("090", "Business Bank Account", "5301-0001234567", base_currency),
+        ("091", "Business Savings Account", "5301-0007654321", base_currency),
+        ("092", "EUR Bank Account", "5301-0009999999", "EUR"),
+    ):
         bank = _account(code, label, "BANK", "NONE", stamp)
-        bank.update(BankAccountNumber=number, BankAccountType="BANK", CurrencyCode=currency,
-                    EnablePaymentsToAccount=False, ShowInExpenseClaims=False)
+        bank.update(
+            BankAccountNumber=number,
+            BankAccountType="BANK",
+            CurrencyCode=currency,
+            EnablePaymentsToAccount=False,
+            ShowInExpenseClaims=False,
+        )
         org.accounts.append(bank)
     org.tax_rates = [_tax_rate(*row) for row in TAX_RATES]
     org.tracking = [_tracking(label, active, archived) for label, active, archived in TRACKING]
     return org
 
 
-def _account(code: str, name: str, kind: str, tax: str, stamp: str, status: str = "ACTIVE",
-             system: str = "") -> dict[str, Any]:
-    classes = {"EXPENSE": "EXPENSE", "REVENUE": "REVENUE", "CURRENT": "ASSET", "BANK": "ASSET",
-               "CURRLIAB": "LIABILITY"}
+def _account(
+    code: str, name: str, kind: str, tax: str, stamp: str, status: str = "ACTIVE", system: str = ""
+) -> dict[str, Any]:
+    classes = {"EXPENSE": "EXPENSE", "REVENUE": "REVENUE", "CURRENT": "ASSET", "BANK": "ASSET", "CURRLIAB": "LIABILITY"}
     account: dict[str, Any] = {
-        "AccountID": new_id(), "Code": code, "Name": name, "Type": kind, "Status": status, "TaxType": tax,
-        "Class": classes[kind], "EnablePaymentsToAccount": False, "ShowInExpenseClaims": kind == "EXPENSE",
-        "BankAccountType": "", "ReportingCode": "", "HasAttachments": False, "UpdatedDateUTC": stamp,
+        "AccountID": new_id(),
+        "Code": code,
+        "Name": name,
+        "Type": kind,
+        "Status": status,
+        "TaxType": tax,
+        "Class": classes[kind],
+        "EnablePaymentsToAccount": False,
+        "ShowInExpenseClaims": kind == "EXPENSE",
+        "BankAccountType": "",
+        "ReportingCode": "",
+        "HasAttachments": False,
+        "UpdatedDateUTC": stamp,
         "AddToWatchlist": False,
     }
     if system:
@@ -260,156 +291,34 @@ def _account(code: str, name: str, kind: str, tax: str, stamp: str, status: str 
 
 def _tax_rate(tax_type: str, name: str, rate: Decimal, report: str, status: str) -> dict[str, Any]:
     return {
-        "Name": name, "TaxType": tax_type, "ReportTaxType": report, "Status": status,
-        "CanApplyToAssets": True, "CanApplyToEquity": True, "CanApplyToExpenses": True,
-        "CanApplyToLiabilities": True, "CanApplyToRevenue": tax_type == "OUTPUT" or rate == 0,
-        "DisplayTaxRate": rate, "EffectiveRate": rate,
-        "TaxComponents": [{"Name": "VAT" if rate else "No tax", "Rate": rate, "IsCompound": False,
-                           "IsNonRecoverable": False}],
+        "Name": name,
+        "TaxType": tax_type,
+        "ReportTaxType": report,
+        "Status": status,
+        "CanApplyToAssets": True,
+        "CanApplyToEquity": True,
+        "CanApplyToExpenses": True,
+        "CanApplyToLiabilities": True,
+        "CanApplyToRevenue": tax_type == "OUTPUT" or rate == 0,
+        "DisplayTaxRate": rate,
+        "EffectiveRate": rate,
+        "TaxComponents": [
+            {"Name": "VAT" if rate else "No tax", "Rate": rate, "IsCompound": False, "IsNonRecoverable": False}
+        ],
     }
 
 
 def _tracking(name: str, active: list[str], archived: list[str]) -> dict[str, Any]:
     category_id = new_id()
-    options = [{"TrackingOptionID": new_id(), "Name": option, "Status": "ACTIVE",
-                "TrackingCategoryID": category_id} for option in active]
-    options += [{"TrackingOptionID": new_id(), "Name": option, "Status": "ARCHIVED",
-                 "TrackingCategoryID": category_id} for option in archived]
+    options = [
+        {"TrackingOptionID": new_id(), "Name": option, "Status": "ACTIVE", "TrackingCategoryID": category_id}
+        for option in active
+    ]
+    options += [
+        {"TrackingOptionID": new_id(), "Name": option, "Status": "ARCHIVED", "TrackingCategoryID": category_id}
+        for option in archived
+    ]
     return {"TrackingCategoryID": category_id, "Name": name, "Status": "ACTIVE", "Options": options}
-
-
-# -- rendering in Xero's JSON shapes ---------------------------------------------------------------------------
-def render_contact(contact: Contact, summary: bool = False) -> dict[str, Any]:
-    data: dict[str, Any] = {"ContactID": contact.ContactID, "Name": contact.Name}
-    if contact.ContactNumber:
-        data["ContactNumber"] = contact.ContactNumber
-    if summary:
-        data.update(Addresses=[], Phones=[], ContactGroups=[], ContactPersons=[], HasValidationErrors=False)
-        return data
-    for name in ("AccountNumber", "TaxNumber", "EmailAddress", "FirstName", "LastName", "DefaultCurrency"):
-        if getattr(contact, name):
-            data[name] = getattr(contact, name)
-    data.update(
-        ContactStatus=contact.ContactStatus, IsSupplier=contact.IsSupplier, IsCustomer=contact.IsCustomer,
-        Addresses=[], Phones=[], ContactGroups=[], ContactPersons=[], HasAttachments=False,
-        HasValidationErrors=False, UpdatedDateUTC=ms_datetime(contact.updated),
-    )
-    return data
-
-
-def render_line(org: Org, line: Line, unit_dp: int = 2) -> dict[str, Any]:
-    unit_q = Decimal(1).scaleb(-unit_dp)
-    data: dict[str, Any] = {
-        "LineItemID": line.LineItemID,
-        "Description": line.Description,
-        "Quantity": line.Quantity.quantize(Decimal("0.0001")),
-        "UnitAmount": line.UnitAmount.quantize(unit_q, rounding=ROUND_HALF_UP),
-        "TaxType": line.TaxType,
-        "TaxAmount": line.TaxAmount,
-        "LineAmount": line.LineAmount,
-        "Tracking": [dict(t) for t in line.Tracking],
-        "ValidationErrors": [],
-    }
-    if line.AccountCode:
-        data["AccountCode"] = line.AccountCode
-        account = org.account_by_code(line.AccountCode)
-        if account:
-            data["AccountID"] = account["AccountID"]
-    if line.ItemCode:
-        data["ItemCode"] = line.ItemCode
-    return data
-
-
-def render_payment_on_invoice(payment: Payment) -> dict[str, Any]:
-    return {
-        "PaymentID": payment.PaymentID, "Date": ms_date(payment.Date), "Amount": payment.Amount,
-        "Reference": payment.Reference, "CurrencyRate": payment.CurrencyRate, "HasAccount": False,
-        "HasValidationErrors": False,
-    }
-
-
-def render_invoice(org: Org, invoice: Invoice, with_lines: bool = True, unit_dp: int = 2) -> dict[str, Any]:
-    contact = org.contacts.get(invoice.ContactID)
-    data: dict[str, Any] = {
-        "Type": invoice.Type,
-        "InvoiceID": invoice.InvoiceID,
-        "InvoiceNumber": invoice.InvoiceNumber,
-        # Xero keeps Reference for sales invoices only; on bills it is silently dropped.
-        "Reference": invoice.Reference if invoice.Type == "ACCREC" else "",
-        "Payments": [render_payment_on_invoice(p) for p in org.payments_of(invoice.InvoiceID)],
-        "CreditNotes": [], "Prepayments": [], "Overpayments": [],
-        "AmountDue": invoice.AmountDue, "AmountPaid": invoice.AmountPaid,
-        "AmountCredited": invoice.AmountCredited,
-        "SentToContact": invoice.SentToContact, "CurrencyRate": invoice.CurrencyRate,
-        "IsDiscounted": False, "HasAttachments": False, "HasErrors": False,
-        "Contact": render_contact(contact, summary=True) if contact else {"ContactID": invoice.ContactID},
-        "DateString": date_string(invoice.Date), "Date": ms_date(invoice.Date),
-        "Status": invoice.Status, "LineAmountTypes": invoice.LineAmountTypes,
-        "LineItems": [render_line(org, line, unit_dp) for line in invoice.lines] if with_lines else [],
-        "SubTotal": invoice.SubTotal, "TotalTax": invoice.TotalTax, "Total": invoice.Total,
-        "UpdatedDateUTC": ms_datetime(invoice.updated),
-        "UpdatedDateUTCString": iso_utc(invoice.updated),
-        "CurrencyCode": invoice.CurrencyCode,
-    }
-    if invoice.Url:
-        data["Url"] = invoice.Url
-    if invoice.DueDate:
-        data["DueDateString"] = date_string(invoice.DueDate)
-        data["DueDate"] = ms_date(invoice.DueDate)
-    if invoice.PlannedPaymentDate:
-        data["PlannedPaymentDate"] = ms_date(invoice.PlannedPaymentDate)
-    if invoice.FullyPaidOnDate:
-        data["FullyPaidOnDate"] = ms_date(invoice.FullyPaidOnDate)
-    return data
-
-
-def render_payment(org: Org, payment: Payment) -> dict[str, Any]:
-    invoice = org.invoices.get(payment.InvoiceID)
-    account = org.account_by_id(payment.AccountID) or {}
-    data: dict[str, Any] = {
-        "PaymentID": payment.PaymentID,
-        "Date": ms_date(payment.Date),
-        "BankAmount": payment.Amount,
-        "Amount": payment.Amount,
-        "Reference": payment.Reference,
-        "CurrencyRate": payment.CurrencyRate,
-        "PaymentType": "ACCPAYPAYMENT" if not invoice or invoice.Type == "ACCPAY" else "ACCRECPAYMENT",
-        "Status": payment.Status,
-        "UpdatedDateUTC": ms_datetime(payment.updated),
-        "UpdatedDateUTCString": iso_utc(payment.updated),
-        "HasAccount": True,
-        "IsReconciled": payment.IsReconciled,
-        "Account": {"AccountID": payment.AccountID, "Code": account.get("Code", ""),
-                    "Name": account.get("Name", "")},
-        "HasValidationErrors": False,
-    }
-    if invoice:
-        summary = render_invoice(org, invoice, with_lines=False)
-        data["Invoice"] = {key: summary[key] for key in (
-            "Type", "InvoiceID", "InvoiceNumber", "Reference", "Payments", "Prepayments", "Overpayments",
-            "AmountDue", "AmountPaid", "SentToContact", "CurrencyRate", "IsDiscounted", "HasErrors",
-            "Contact", "DateString", "Date", "Status", "LineAmountTypes", "LineItems", "SubTotal",
-            "TotalTax", "Total", "UpdatedDateUTC", "UpdatedDateUTCString", "CurrencyCode") if key in summary}
-    return data
-
-
-def render_organisation(org: Org) -> dict[str, Any]:
-    data: dict[str, Any] = {
-        "OrganisationID": org.tenant_id, "APIKey": org.short_code.strip("!").upper(), "Name": org.name,
-        "LegalName": org.name, "PaysTax": True, "Version": "GLOBAL", "OrganisationType": "COMPANY",
-        "BaseCurrency": org.base_currency, "CountryCode": "DK", "IsDemoCompany": True,
-        "OrganisationStatus": "ACTIVE", "TaxNumber": "DK12345678", "FinancialYearEndDay": 31,
-        "FinancialYearEndMonth": 12, "SalesTaxBasis": "ACCRUALS", "SalesTaxPeriod": "QUARTERLY",
-        "DefaultSalesTax": "Tax Exclusive", "DefaultPurchasesTax": "Tax Exclusive",
-        "CreatedDateUTC": ms_datetime(org.created, offset=False), "OrganisationEntityType": "COMPANY",
-        "Timezone": "ROMANCESTANDARDTIME", "ShortCode": org.short_code, "Edition": "BUSINESS",
-        "Class": "PREMIUM", "Addresses": [], "Phones": [], "ExternalLinks": [], "PaymentTerms": {},
-    }
-    if org.period_lock_date:
-        data["PeriodLockDate"] = ms_date(org.period_lock_date)
-    if org.end_of_year_lock_date:
-        data["EndOfYearLockDate"] = ms_date(org.end_of_year_lock_date)
-    return data
 
 
 def today() -> date:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -53,10 +54,22 @@ def _tokenize(text: str) -> list[tuple[str, str]]:
     return tokens
 
 
+@dataclass
+class Term:
+    """One condition of a where clause, as Xero's optimiser sees it."""
+
+    field: str  # dotted, lower case: "contact.contactid"
+    operator: str  # ==, !=, >, >=, <, <=, or contains / startswith / endswith
+    in_or: bool = False  # joined to another condition by OR
+    negated: bool = False  # under NOT
+
+
 class _Parser:
     def __init__(self, text: str) -> None:
         self.tokens = _tokenize(text)
         self.pos = 0
+        self.terms: list[Term] = []
+        self._negations = 0
 
     def peek(self) -> tuple[str, str] | None:
         return self.tokens[self.pos] if self.pos < len(self.tokens) else None
@@ -84,10 +97,14 @@ class _Parser:
         return predicate
 
     def parse_or(self) -> Predicate:
+        first = len(self.terms)
         parts = [self.parse_and()]
         while self.at_word("OR", "||"):
             self.next()
             parts.append(self.parse_and())
+        if len(parts) > 1:
+            for term in self.terms[first:]:
+                term.in_or = True
         return parts[0] if len(parts) == 1 else (lambda row: any(p(row) for p in parts))
 
     def parse_and(self) -> Predicate:
@@ -100,7 +117,9 @@ class _Parser:
     def parse_not(self) -> Predicate:
         if self.at_word("NOT", "!"):
             self.next()
+            self._negations += 1
             inner = self.parse_not()
+            self._negations -= 1
             return lambda row: not inner(row)
         return self.parse_atom()
 
@@ -117,12 +136,17 @@ class _Parser:
             self.next()
             argument = self.parse_value()
             self.expect(")")
+            self._note(path, method)
             return _method_predicate(path, method, argument)
         _kind, op = self.next()
         if op not in {"==", "!=", ">", ">=", "<", "<="}:
             raise WhereError(f"Expected a comparison after {'.'.join(path)}")
         value = self.parse_value()
+        self._note(path, op)
         return _compare_predicate(path, op, value)
+
+    def _note(self, path: list[str], operator: str) -> None:
+        self.terms.append(Term(".".join(path).lower(), operator, negated=self._negations > 0))
 
     def parse_path(self) -> list[str]:
         kind, text = self.next()
@@ -259,3 +283,12 @@ def compile_where(text: str) -> Predicate:
     if not text or not text.strip():
         return lambda row: True
     return _Parser(text).parse()
+
+
+def where_terms(text: str) -> list[Term]:
+    """The conditions of a where clause (for the high-volume check); raises ``WhereError`` like ``compile_where``."""
+    if not text or not text.strip():
+        return []
+    parser = _Parser(text)
+    parser.parse()
+    return parser.terms

@@ -13,11 +13,22 @@ from xml.sax.saxutils import escape
 
 from integrations.sandbox.messages import Response
 
-_SINGULAR = {"Invoices": "Invoice", "Payments": "Payment", "Contacts": "Contact", "Accounts": "Account",
-             "TaxRates": "TaxRate", "TrackingCategories": "TrackingCategory", "Options": "Option",
-             "Organisations": "Organisation", "LineItems": "LineItem", "ValidationErrors": "ValidationError",
-             "Elements": "DataContractBase", "Tracking": "TrackingCategory", "Currencies": "Currency",
-             "TaxComponents": "TaxComponent"}
+_SINGULAR = {
+    "Invoices": "Invoice",
+    "Payments": "Payment",
+    "Contacts": "Contact",
+    "Accounts": "Account",
+    "TaxRates": "TaxRate",
+    "TrackingCategories": "TrackingCategory",
+    "Options": "Option",
+    "Organisations": "Organisation",
+    "LineItems": "LineItem",
+    "ValidationErrors": "ValidationError",
+    "Elements": "DataContractBase",
+    "Tracking": "TrackingCategory",
+    "Currencies": "Currency",
+    "TaxComponents": "TaxComponent",
+}
 
 
 def _node(name: str, value: Any) -> str:

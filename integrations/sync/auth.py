@@ -49,7 +49,17 @@ def xero_app_credentials() -> tuple[str, str]:
         return settings.XERO_CLIENT_ID, settings.XERO_CLIENT_SECRET
     if settings.XERO_LOGIN_URL.startswith(settings.ROGER_SANDBOX_URL):
         return SANDBOX_CLIENT
-    raise XeroNotConfigured("Xero is not configured: set XERO_CLIENT_ID and XERO_CLIENT_SECRET.")
+    raise XeroNotConfigured(N_("Xero is not configured: set XERO_CLIENT_ID and XERO_CLIENT_SECRET."))
+
+
+def xero_scopes() -> tuple[str, ...]:
+    """The scopes Roger asks Xero for: ``XERO_SCOPES`` if set, else the broad ones for an app created before
+    2 March 2026 (``XERO_BROAD_SCOPES``), else the granular ones (``integrations/connectors/xero/scopes.py``)."""
+    from integrations.connectors.xero.scopes import BROAD_SCOPES, GRANULAR_SCOPES
+
+    if settings.XERO_SCOPES:
+        return tuple(settings.XERO_SCOPES)
+    return BROAD_SCOPES if settings.XERO_BROAD_SCOPES else GRANULAR_SCOPES
 
 
 def xero_oauth_client(*, redirect_uri: str = ""):
@@ -64,6 +74,7 @@ def xero_oauth_client(*, redirect_uri: str = ""):
         login_url=settings.XERO_LOGIN_URL,
         identity_url=settings.XERO_IDENTITY_URL,
         api_url=settings.XERO_API_URL,
+        scopes=xero_scopes(),
         timeout=settings.ROGER_ERP_TIMEOUT,  # a refresh is an ERP call like any other: same short timeouts
     )
 
@@ -99,9 +110,10 @@ def mark_needs_reconnect(integration_id: int, message: str, *, credentials: str 
             connection=Integration.Connection.NEEDS_RECONNECT, connection_message=reconnect_message(message)
         ):
             return False
-        SyncJob.objects.filter(integration_id=integration_id, state=SyncJob.State.PENDING).update(
-            state=SyncJob.State.PAUSED
-        )
+        from integrations.jobs import lock_jobs
+
+        pending = lock_jobs(SyncJob.objects.filter(integration_id=integration_id, state=SyncJob.State.PENDING))
+        SyncJob.objects.filter(pk__in=pending).update(state=SyncJob.State.PAUSED)
     return True
 
 

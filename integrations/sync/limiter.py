@@ -10,7 +10,11 @@ row's lock, and no lock is held during the HTTP call.  A call may go out when al
   at the allowance instead of bursting 58 calls and then leaving every worker waiting most of a minute.
 * **rolling day** — per-hour buckets over the last day (whole buckets count, so it never under-counts).
 * **concurrency** — slots with an expiry, so a killed worker's slot frees itself.
-* **blocked_until** — set from a 429's ``Retry-After``; every worker honours it.
+* **blocked_until** — set from a 429's ``Retry-After``, and from the ERP's own count of what is left
+  (``X-MinLimit-Remaining`` / ``X-DayLimit-Remaining``, sent with every Xero answer): a used-up minute waits for
+  the next window, a used-up day is parked — whatever the ERP's tier allows (Xero: 1,000 calls a day on Starter,
+  5,000 above, developer.xero.com/documentation/guides/oauth2/limits/), without a 429 first; every worker
+  honours it.
 
 Budgets stay a little under the ERP's published limits (settings.ROGER_RATE_LIMITS).  A wait longer than
 ``max_wait()`` (a used-up day, a long Retry-After) is not slept through: the job is *parked* until then, which
@@ -28,7 +32,8 @@ from collections.abc import Iterator, Mapping
 from django.conf import settings
 from django.db import connection, transaction
 
-from integrations.connectors.base import ConnectorError, ErpError, ErrorCategory
+from integrations.connectors.base import N_, ConnectorError, ErpError, ErrorCategory
+from integrations.connectors.http import header_int
 from integrations.models import Integration, RateLimit
 
 SLOT_TTL = 120.0  # seconds: a slot older than this belongs to a dead worker (> the HTTP timeout of one call)
@@ -53,7 +58,7 @@ def parked_error(wait: float) -> ConnectorError:
     return ConnectorError(
         ErpError(
             ErrorCategory.TEMPORARY,
-            "The ERP's rate limit is used up for now; Roger waits and continues automatically.",
+            N_("The ERP's rate limit is used up for now; Roger waits and continues automatically."),
             retry_after=wait,
             code="parked",
         )
@@ -82,16 +87,38 @@ class DbThrottle:
             self._release(token)
 
     def observe(self, *, status: int, headers: Mapping[str, str], retry_after: float | None) -> None:
-        """After a 429 no worker calls this ERP tenant again before Retry-After (or a minute) has passed."""
-        if status != 429 or not self.limits:
+        """After a 429 no worker calls this ERP tenant again before Retry-After (or a minute) has passed; when
+        the ERP says its minute or day is (nearly) used up, no worker calls before it can have renewed."""
+        if not self.limits:
             return
-        wait = retry_after if retry_after is not None else self.minute
-        problem = headers.get("X-Rate-Limit-Problem", "") or headers.get("x-rate-limit-problem", "")
+        if status == 429:
+            problem = headers.get("X-Rate-Limit-Problem", "") or headers.get("x-rate-limit-problem", "")
+            self._block(retry_after if retry_after is not None else self.minute, problem or "rate limited")
+            return
+        wait, reason = self._used_up(headers)
+        if wait:
+            self._block(wait, reason)
+
+    def _used_up(self, headers: Mapping[str, str]) -> tuple[float, str]:
+        """(seconds, reason) when the ERP's remaining-call headers say to stop, else (0, '').  Calls still in flight
+        (up to the concurrency cap) count too, so the day stops a few calls early rather than one 429 late."""
+        day = header_int(headers, "X-DayLimit-Remaining")
+        reserve = int(self.limits.get("concurrent", 1))
+        if day is not None and day <= reserve:
+            # Xero's day window resets at a time only its 429 tells (Retry-After): park for an hour, then one call
+            # either goes through or brings that 429 with the exact time.
+            return self.bucket, f"day ({day} left)"
+        minute = header_int(headers, "X-MinLimit-Remaining")
+        if minute is not None and minute <= 0:
+            return self.minute, "minute (0 left)"  # Xero's fixed minute window has renewed a minute from now
+        return 0.0, ""
+
+    def _block(self, wait: float, reason: str) -> None:
         with transaction.atomic():
             row = self._row()
             until = _as_datetime(_db_now() + wait)
             if not row.blocked_until or row.blocked_until < until:
-                row.blocked_until, row.blocked_reason = until, (problem or "rate limited")[:50]
+                row.blocked_until, row.blocked_reason = until, reason[:50]
                 row.save(update_fields=["blocked_until", "blocked_reason"])
 
     # --- internals -----------------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ from integrations.connectors.base import (
     VendorData,
 )
 from integrations.models import Integration
+from integrations.sync import vendor_links
 
 
 class MappingError(Exception):
@@ -47,10 +48,16 @@ def _setup(integration: Integration, message: str, field: str) -> MappingError:
     return MappingError(ErpError(ErrorCategory.SETUP, message, field=field, hint=hint))
 
 
-def _vendor(document: Document) -> VendorData:
+def _vendor(document: Document, integration: Integration) -> VendorData:
     vendor = document.vendor
     return VendorData(
-        number=vendor.number, name=vendor.name, tax_number=vendor.tax_number, email=vendor.email, country=vendor.country
+        number=vendor.number,
+        name=vendor.name,
+        tax_number=vendor.tax_number,
+        email=vendor.email,
+        country=vendor.country,
+        # The ERP supplier an admin chose or a sync remembered: the connector uses it as is (issue 12).
+        erp_id=vendor_links.erp_id_for(integration, document.vendor_id),
     )
 
 
@@ -149,7 +156,7 @@ def bill_data(document: Document, integration: Integration) -> BillData:
     )
     return BillData(
         marker=bill_marker(document),
-        vendor=_vendor(document),
+        vendor=_vendor(document, integration),
         invoice_number=document.invoice_number,
         issue_date=document.issue_date,
         due_date=document.due_date,
@@ -183,7 +190,7 @@ def payment_data(document: Document, integration: Integration, bill_erp_id: str)
         marker=payment_marker(document),
         bill_erp_id=bill_erp_id,
         bill_marker=bill_marker(document),
-        vendor=_vendor(document),
+        vendor=_vendor(document, integration),
         invoice_number=document.invoice_number,
         bank_account=str(bank),
         payment_date=document.paid_on or document.issue_date,

@@ -17,7 +17,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.db.models import Count, Min, Q
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from documents.models import Document
 from integrations import jobs
@@ -121,11 +120,7 @@ def request_bulk_resync(
     if foreign or missing:
         raise ResyncRefused(
             {
-                "documents": ngettext(
-                    "%(count)s of the selected documents does not exist in your company.",
-                    "%(count)s of the selected documents do not exist in your company.",
-                    foreign + missing,
-                )
+                "documents": _("Selected documents that do not exist in your company: %(count)s.")
                 % {"count": foreign + missing}
             }
         )

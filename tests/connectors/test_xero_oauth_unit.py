@@ -39,7 +39,18 @@ def test_authorization_url(client):
     assert q["client_id"] == ["client-1"]
     assert q["state"] == ["state-123"]
     assert q["redirect_uri"] == ["https://roger.example/integrations/xero/callback"]
-    assert q["scope"] == ["offline_access accounting.transactions accounting.contacts accounting.settings"]
+    # Granular scopes by default: apps created on or after 2 March 2026 cannot ask for accounting.transactions.
+    assert q["scope"] == [
+        "offline_access accounting.invoices accounting.payments accounting.contacts accounting.settings.read"
+    ]
+
+
+def test_an_older_app_may_ask_for_the_broad_scopes():
+    from integrations.connectors.xero.scopes import BROAD_SCOPES
+
+    old_app = XeroOAuthClient("client-1", SECRET, redirect_uri="https://roger.example/cb", scopes=BROAD_SCOPES)
+    scope = parse_qs(urlsplit(old_app.authorization_url("s")).query)["scope"]
+    assert scope == ["offline_access accounting.transactions accounting.contacts accounting.settings.read"]
 
 
 def test_exchange_code_uses_basic_auth_and_returns_a_token_set(client, rsps):

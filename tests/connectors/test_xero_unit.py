@@ -31,9 +31,11 @@ from tests.connectors.xero_helpers import (
     ACCESS,
     API,
     TENANT,
+    FakeContacts,
     FakeTokens,
     RecordingThrottle,
     bill,
+    contact,
     item,
     load,
     payment,
@@ -160,7 +162,11 @@ def test_create_bill_sends_exact_bytes_headers_and_query(rsps, xero, throttle):
     assert result.outcome is Outcome.CREATED
     assert result.state.erp_id == BILL_ID
     assert result.state.number == "INV-1001"
-    assert result.state.url == f"https://go.xero.com/AccountsPayable/View.aspx?InvoiceID={BILL_ID}"
+    # Xero's deep link form that opens the right organisation (short code from /Organisation).
+    assert result.state.url == (
+        "https://go.xero.com/organisationlogin/default.aspx?shortcode=!nRd1s"
+        f"&redirecturl=/AccountsPayable/Edit.aspx%3FInvoiceID%3D{BILL_ID}"
+    )
     assert result.state.marker == "https://roger.example/d/1001"
     assert result.state.fields == bill().comparable()
     assert result.sent["Url"] == "https://roger.example/d/1001"
@@ -197,64 +203,153 @@ def test_amounts_serialize_as_numbers_consistently():
     )
 
 
-# --- contacts -----------------------------------------------------------------------------------------------
+# --- contacts (issue 1: suppliers that already exist in Xero) ------------------------------------------------
 
 
-def test_contact_found_by_contact_number_in_one_batched_lookup(rsps, xero):
+def created_bill(rsps):
+    rsps.put(f"{API}/Invoices", json=load("invoices_created"))
+
+
+def sent_contact(rsps) -> dict:
+    return json.loads(calls(rsps, "PUT", "/Invoices")[0].request.body)["Invoices"][0]["Contact"]
+
+
+def test_a_linked_contact_is_used_after_checking_it_still_exists(rsps, xero):
     org(rsps)
-    contacts = load("contacts_by_number")
-    contacts["Contacts"].append(
-        {
-            **contacts["Contacts"][0],
-            "ContactID": "c0ffee00-0000-4000-8000-00000000b002",
-            "ContactNumber": "V-2",
-            "Name": "Borealis",
-        }
-    )
-    rsps.get(f"{API}/Contacts", json=contacts)
-    created = load("invoices_created")
-    created["Invoices"].append({**created["Invoices"][0], "InvoiceID": "6c1a0a62-1f0e-4b8e-9a55-0d2b7c9e1a02"})
-    rsps.put(f"{API}/Invoices", json=created)
-
-    xero.create(EntryKind.BILL, [item(bill(1001)), item(bill(1002, vendor_data=vendor("V-2", "Borealis")))])
-
-    [lookup] = calls(rsps, "GET", "/Contacts")
-    assert query(lookup)["where"] == ['ContactNumber=="V-1" OR ContactNumber=="V-2"']
-    assert query(lookup)["includeArchived"] == ["true"]
-    assert not calls(rsps, "PUT", "/Contacts")
-    bodies = json.loads(calls(rsps, "PUT", "/Invoices")[0].request.body)["Invoices"]
-    assert [b["Contact"]["ContactID"] for b in bodies] == [CONTACT_ID, "c0ffee00-0000-4000-8000-00000000b002"]
+    book = FakeContacts(rsps, [contact(7, "Acme Supplies A/S")])
+    created_bill(rsps)
+    linked = vendor()
+    linked = type(linked)(**{**linked.__dict__, "erp_id": contact(7, "")["ContactID"]})
+    [result] = xero.create(EntryKind.BILL, [item(bill(vendor_data=linked))])
+    assert result.outcome is Outcome.CREATED
+    assert sent_contact(rsps) == {"ContactID": contact(7, "")["ContactID"]}
+    assert [set(q) for q in book.queries] == [{"IDs", "includeArchived", "page"}]  # no search, no creation
 
 
-def test_contact_found_by_tax_number_when_no_contact_number_matches(rsps, xero):
+@pytest.mark.parametrize(
+    ("contacts", "words"),
+    [([], "no longer in Xero"), ([contact(7, "Acme Supplies A/S", ContactStatus="ARCHIVED")], "is archived")],
+)
+def test_a_linked_contact_gone_or_archived_is_a_setup_error(rsps, xero, contacts, words):
     org(rsps)
-    by_tax = load("contacts_by_number")
-    by_tax["Contacts"][0]["ContactNumber"] = ""
-    by_tax["Contacts"][0]["TaxNumber"] = "DK 12 34 56 78"
-    rsps.get(
-        f"{API}/Contacts",
-        json={"Contacts": []},
-        match=[
-            responses.matchers.query_param_matcher(
-                {"where": 'ContactNumber=="V-1"', "includeArchived": "true", "page": "1"}
-            )
-        ],
+    FakeContacts(rsps, contacts)
+    linked = type(vendor())(**{**vendor().__dict__, "erp_id": contact(7, "")["ContactID"]})
+    [result] = xero.create(EntryKind.BILL, [item(bill(vendor_data=linked))])
+    assert result.outcome is Outcome.FAILED
+    assert (result.error.category, result.error.field) == (ErrorCategory.SETUP, "vendor")
+    assert words in result.error.message and "Contacts" in result.error.hint
+    assert not calls(rsps, "PUT")
+
+
+def test_an_existing_contact_is_matched_by_name_up_to_case_and_punctuation(rsps, xero):
+    org(rsps)
+    book = FakeContacts(rsps, [contact(1, "ACME Supplies."), contact(2, "Acme Supplies Holding")])
+    created_bill(rsps)
+    [result] = xero.create(EntryKind.BILL, [item(bill(vendor_data=vendor(tax="")))])
+    assert result.outcome is Outcome.CREATED
+    assert sent_contact(rsps) == {"ContactID": contact(1, "")["ContactID"]}
+    assert not calls(rsps, "PUT", "/Contacts")  # no second supplier for a name that differs by a dot
+    assert {q.get("searchTerm") or q.get("where") for q in book.queries} == {
+        "Supplies",
+        "V-1",
+        'AccountNumber=="V-1"',
+        'EmailAddress=="ap@acme.example"',
+    }
+
+
+@pytest.mark.parametrize(
+    "found",
+    [
+        contact(3, "Acme (old name)", TaxNumber="DK 12 34 56 78", EmailAddress="ap@acme.example"),
+        contact(3, "Acme, Inc.", AccountNumber="V-1"),
+        contact(3, "Acme Supplies ApS", ContactNumber="V-1"),
+        contact(3, "Someone at Acme", EmailAddress="AP@ACME.example"),
+    ],
+    ids=["tax-number", "account-number", "roger-contact-number", "email"],
+)
+def test_an_existing_contact_is_matched_by_tax_number_number_or_email(rsps, xero, found):
+    org(rsps)
+    FakeContacts(rsps, [found, contact(4, "Unrelated Supplies", TaxNumber="DK99999999")])
+    created_bill(rsps)
+    [result] = xero.create(EntryKind.BILL, [item(bill())])
+    assert result.outcome is Outcome.CREATED
+    assert sent_contact(rsps) == {"ContactID": found["ContactID"]}
+
+
+def test_a_strong_match_wins_over_a_name_match(rsps, xero):
+    org(rsps)
+    FakeContacts(rsps, [contact(1, "Acme Supplies"), contact(2, "Acme Supplies (Jylland)", TaxNumber="DK12345678")])
+    created_bill(rsps)
+    xero.create(EntryKind.BILL, [item(bill())])
+    assert sent_contact(rsps) == {"ContactID": contact(2, "")["ContactID"]}
+
+
+def test_two_matching_contacts_are_an_ambiguous_setup_error_naming_them(rsps, throttle, tokens):
+    xero = XeroConnector(tenant_id=TENANT, tokens=tokens, throttle=throttle, name="Xero (Nordlys)")
+    org(rsps)
+    FakeContacts(
+        rsps,
+        [contact(1, "Acme Supplies", AccountNumber="A-1"), contact(2, "ACME Supplies.", EmailAddress="x@acme.example")],
     )
-    rsps.get(
-        f"{API}/Contacts",
-        json=by_tax,
-        match=[
-            responses.matchers.query_param_matcher(
-                {"where": 'TaxNumber=="DK12345678"', "includeArchived": "true", "page": "1"}
-            )
-        ],
+    [result] = xero.create(EntryKind.BILL, [item(bill(vendor_data=vendor(tax="")))])
+    assert result.outcome is Outcome.FAILED
+    error = result.error
+    assert (error.category, error.field, error.code) == (ErrorCategory.SETUP, "vendor", "AmbiguousContact")
+    assert "Acme Supplies (A-1)" in error.message and "ACME Supplies. (x@acme.example)" in error.message
+    assert error.hint == (
+        "Choose the Xero contact for Acme Supplies in Integrations settings → Xero (Nordlys) → Contacts, then re-sync."
     )
-    assert xero.resolve_contacts([vendor()]) == {"V-1": CONTACT_ID}
-    assert not calls(rsps, "PUT", "/Contacts")
+    assert not calls(rsps, "PUT")
+
+
+def test_a_contact_with_another_tax_number_is_not_the_supplier_and_its_name_is_not_reused(rsps, xero):
+    org(rsps)
+    FakeContacts(rsps, [contact(1, "Acme Supplies", TaxNumber="DK87654321")])
+    [result] = xero.create(EntryKind.BILL, [item(bill())])
+    assert result.outcome is Outcome.FAILED
+    assert (result.error.category, result.error.code) == (ErrorCategory.SETUP, "ContactNameTaken")
+    assert "already named Acme Supplies" in result.error.message
+    assert not calls(rsps, "PUT")  # never a contact whose name collides
+
+
+def test_an_archived_match_is_not_duplicated(rsps, xero):
+    org(rsps)
+    FakeContacts(rsps, [contact(1, "Acme Supplies", ContactStatus="ARCHIVED", TaxNumber="DK12345678")])
+    [result] = xero.create(EntryKind.BILL, [item(bill())])
+    assert (result.error.category, result.error.field) == (ErrorCategory.SETUP, "vendor")
+    assert "archived" in result.error.message and "Restore it in Xero" in result.error.hint
+    assert not calls(rsps, "PUT")
+
+
+def test_many_suppliers_at_once_are_matched_from_one_read_of_the_address_book(rsps, xero):
+    org(rsps)
+    existing = [contact(i, f"Supplier {i} ApS.") for i in range(1, 6)]
+    book = FakeContacts(rsps, existing)
+    rsps.put(
+        f"{API}/Invoices", json={"Invoices": [invoice(InvoiceID=f"6c1a0a62-1f0e-4b8e-9a55-{i:012d}") for i in range(5)]}
+    )
+    vendors = [vendor(f"V-{i}", f"Supplier {i} ApS", tax="") for i in range(1, 6)]
+    vendors = [type(v)(**{**v.__dict__, "email": ""}) for v in vendors]
+    results = xero.create(EntryKind.BILL, [item(bill(1000 + i, vendor_data=v)) for i, v in enumerate(vendors)])
+    assert [r.outcome for r in results] == [Outcome.CREATED] * 5
+    sent = json.loads(calls(rsps, "PUT", "/Invoices")[0].request.body)["Invoices"]
+    assert [b["Contact"]["ContactID"] for b in sent] == [c["ContactID"] for c in existing]
+    assert book.queries == [{"summaryOnly": "true", "includeArchived": "true", "pageSize": "1000", "page": "1"}]
+
+
+def test_a_big_address_book_is_not_read_when_searching_costs_less(rsps, xero):
+    big = [contact(i, f"Someone {i}") for i in range(1, 13_001)]  # 13 pages of 1,000
+    book = FakeContacts(rsps, big)
+    rsps.put(f"{API}/Contacts", json=load("contacts_created"))
+    xero.resolve_contacts([vendor(f"V-{i}", f"New Supplier {i}", tax="") for i in range(4)])
+    scans = [q for q in book.queries if "pageSize" in q]
+    searches = [q for q in book.queries if "pageSize" not in q]
+    assert len(scans) == 4 * 3  # stopped at what searching costs: 3 look-ups a supplier
+    assert len(searches) == 4 * 4  # then searched: name, number, account number, e-mail
 
 
 def test_contact_created_once_with_contact_number_then_cached(rsps, xero):
-    rsps.get(f"{API}/Contacts", json={"Contacts": []})
+    book = FakeContacts(rsps, [])
     rsps.put(f"{API}/Contacts", json=load("contacts_created"))
     v2 = vendor("V-2", "Borealis Print", tax="")
     assert xero.resolve_contacts([v2, v2]) == {"V-2": "c0ffee00-0000-4000-8000-00000000b002"}
@@ -265,12 +360,33 @@ def test_contact_created_once_with_contact_number_then_cached(rsps, xero):
     }
     assert put.request.headers["Idempotency-Key"].startswith("roger-contacts-")
     assert query(put) == {"summarizeErrors": ["false"]}
-    assert len(calls(rsps, "GET", "/Contacts")) == 1  # no tax number → only the ContactNumber search
+    assert len(book.queries) == 4  # name, number, account number, e-mail: once, then remembered
+
+
+def test_a_contact_created_meanwhile_by_another_worker_is_found_again(rsps, xero):
+    org(rsps)
+    book = FakeContacts(rsps, [])
+    refused = load("contacts_created")
+    refused["Contacts"][0].update(
+        ContactID="00000000-0000-0000-0000-000000000000",
+        HasValidationErrors=True,
+        ValidationErrors=[{"Message": "The contact name Borealis Print is already assigned to another contact."}],
+    )
+
+    def created_meanwhile(request):
+        book.contacts.append(contact(9, "Borealis Print", ContactNumber="V-2"))  # the other worker's
+        return 200, {}, json.dumps(refused)
+
+    rsps.add_callback("PUT", f"{API}/Contacts", callback=created_meanwhile)
+    created_bill(rsps)
+    [result] = xero.create(EntryKind.BILL, [item(bill(vendor_data=vendor("V-2", "Borealis Print", tax="")))])
+    assert result.outcome is Outcome.CREATED
+    assert sent_contact(rsps) == {"ContactID": contact(9, "")["ContactID"]}
 
 
 def test_contact_refused_by_xero_fails_only_that_bill(rsps, xero):
     org(rsps)
-    rsps.get(f"{API}/Contacts", json={"Contacts": []})
+    FakeContacts(rsps, [])
     refused = load("contacts_created")
     refused["Contacts"][0].update(
         ContactID="00000000-0000-0000-0000-000000000000",
@@ -286,9 +402,9 @@ def test_contact_refused_by_xero_fails_only_that_bill(rsps, xero):
     rsps.put(f"{API}/Contacts", json=refused)
     [result] = xero.create(EntryKind.BILL, [item(bill(vendor_data=vendor("V-2", "Borealis Print", tax="")))])
     assert result.outcome is Outcome.FAILED
-    assert result.error.category is ErrorCategory.VALIDATION
-    assert result.error.field == "vendor"
+    assert (result.error.category, result.error.field) == (ErrorCategory.SETUP, "vendor")
     assert "already assigned to another contact" in result.error.message
+    assert "choose it for Borealis Print" in result.error.hint
     assert not calls(rsps, "PUT", "/Invoices")
 
 
@@ -363,7 +479,13 @@ def test_deleted_payment_reads_as_gone(rsps, xero):
     rsps.get(f"{API}/Payments", json={"Payments": [pay]})
     state = xero.read(EntryKind.PAYMENT, [PAYMENT_ID])[PAYMENT_ID]
     assert (state.exists, state.status, state.booked) == (False, "DELETED", False)
-    assert state.fields == {"bank_account": "090", "payment_date": "2026-04-17", "amount": "1250.00", "currency": "DKK"}
+    assert state.fields == {
+        "bank_account": "090",
+        "payment_date": "2026-04-17",
+        "amount": "1250.00",
+        "currency": "DKK",
+        "bank_amount": "1250.00",
+    }
 
 
 # --- update -------------------------------------------------------------------------------------------------
@@ -538,7 +660,7 @@ def test_summarised_400_marks_every_element_uncertain(rsps, xero):
             "The contact with the specified contact details has been archived. The contact must be un-archived before "
             "creating new invoices or credit notes.",
             EntryKind.BILL,
-            ErrorCategory.VALIDATION,
+            ErrorCategory.SETUP,
             "vendor",
         ),
         (
@@ -633,6 +755,50 @@ def test_429_without_retry_after_app_limit(rsps, xero):
     with pytest.raises(ConnectorError) as info:
         xero.read(EntryKind.BILL, [BILL_ID])
     assert info.value.error.retry_after is None and info.value.error.code == "appminute"
+
+
+def test_a_concurrency_429_without_retry_after_backs_off_briefly(rsps, xero, throttle):
+    # Xero sends Retry-After only for the minute and day limits (developer.xero.com/documentation/guides/oauth2/
+    # limits/): a concurrency 429 is a "come back in a moment", not a minute's block.
+    rsps.get(f"{API}/Organisation", json={}, status=429, headers={"X-Rate-Limit-Problem": "concurrent"})
+    with pytest.raises(ConnectorError) as info:
+        xero.read(EntryKind.BILL, [BILL_ID])
+    assert (info.value.error.code, info.value.error.retry_after) == ("concurrent", 1.0)
+    assert throttle.observed[-1]["retry_after"] == 1.0
+
+
+SCOPE_DENIED = {"Type": None, "Title": "Unauthorized", "Status": 401, "Detail": "AuthorizationUnsuccessful"}
+
+
+@pytest.mark.parametrize("status", [401, 403])
+def test_a_missing_scope_is_its_own_setup_error_naming_the_permission(rsps, xero, status):
+    org(rsps)
+    rsps.get(f"{API}/Payments", json={**SCOPE_DENIED, "Status": status}, status=status)
+    with pytest.raises(ConnectorError) as info:
+        xero.read(EntryKind.PAYMENT, [PAYMENT_ID])
+    error = info.value.error
+    assert (error.category, error.code) == (ErrorCategory.SETUP, "insufficient_scope")  # not "needs reconnect"
+    assert error.message == "Roger's Xero app lacks permission accounting.payments — reconnect and approve it"
+    assert "approve accounting.payments" in error.hint
+
+
+def test_a_missing_scope_of_an_older_app_names_the_broad_scope(rsps, throttle, tokens):
+    from integrations.connectors.xero import BROAD_SCOPES
+
+    xero = XeroConnector(tenant_id=TENANT, tokens=tokens, throttle=throttle, scopes=BROAD_SCOPES)
+    org(rsps)
+    rsps.get(f"{API}/Payments", json=SCOPE_DENIED, status=401)
+    with pytest.raises(ConnectorError) as info:
+        xero.read(EntryKind.PAYMENT, [PAYMENT_ID])
+    assert "permission accounting.transactions" in info.value.error.message
+
+
+def test_a_403_without_a_missing_scope_is_not_a_lost_connection(rsps, xero):
+    forbidden = {"Title": "Forbidden", "Status": 403, "Detail": "You are not permitted to access this resource"}
+    rsps.get(f"{API}/Organisation", json=forbidden, status=403)
+    with pytest.raises(ConnectorError) as info:
+        xero.read(EntryKind.BILL, [BILL_ID])
+    assert info.value.error.category is ErrorCategory.SETUP and "role" in info.value.error.hint
 
 
 def test_401_refreshes_once_and_replays_the_same_request(rsps, xero, tokens):
@@ -826,52 +992,100 @@ def test_payment_without_bank_account_is_setup(rsps, xero):
     assert len(rsps.calls) == 0
 
 
-# --- look-up ------------------------------------------------------------------------------------------------
+# --- look-up (issue 2: optimised filters only, marker compared in Roger) --------------------------------------
+
+DOC = "0b6f3c1e-5d2a-4c59-9a8e-1f2d3c4b5a69"  # a document's public id, in Roger's marker
 
 
-def test_lookup_bills_by_marker_returns_every_marker(rsps, xero):
+def test_bills_are_looked_up_by_invoice_number_and_matched_on_the_documents_id(rsps, xero):
     org(rsps)
-    sales = invoice(Type="ACCREC", InvoiceID="6c1a0a62-1f0e-4b8e-9a55-0d2b7c9e1a77")
+    ours = invoice(Url=f"https://old-host.example/d/{DOC}")  # SITE_URL has changed since the bill was made
+    other = invoice(InvoiceID="6c1a0a62-1f0e-4b8e-9a55-0d2b7c9e1a05", Url="https://roger.example/d/someone-else")
+    sales = invoice(Type="ACCREC", InvoiceID="6c1a0a62-1f0e-4b8e-9a55-0d2b7c9e1a77", Url=ours["Url"])
+    rsps.get(f"{API}/Invoices", json={"Invoices": [ours, other, sales]})
+    data = bill(marker_base="https://roger.example/d", n=1001)
+    data = type(data)(**{**data.__dict__, "marker": f"https://roger.example/d/{DOC}"})
+    found = xero.lookup_entries(EntryKind.BILL, [data])
+    assert [s.erp_id for s in found[data.marker]] == [BILL_ID]
+    [get] = calls(rsps, "GET", "/Invoices")
+    assert query(get) == {"InvoiceNumbers": ["INV-1001"], "page": ["1"]}
+
+
+def test_a_bill_not_under_its_number_is_looked_for_among_the_suppliers_bills(rsps, xero):
+    org(rsps)
     rsps.get(
         f"{API}/Invoices",
+        json={"Invoices": []},
+        match=[responses.matchers.query_param_matcher({"InvoiceNumbers": "INV-1001", "page": "1"})],
+    )
+    renumbered = invoice(InvoiceNumber="INV-1001-old", Url=f"https://roger.example/d/{DOC}")
+    rsps.get(
+        f"{API}/Invoices",
+        json={"Invoices": [renumbered]},
+        match=[
+            responses.matchers.query_param_matcher({"ContactIDs": CONTACT_ID, "where": 'Type=="ACCPAY"', "page": "1"})
+        ],
+    )
+    linked = type(vendor())(**{**vendor().__dict__, "erp_id": CONTACT_ID})
+    data = type(bill())(**{**bill(vendor_data=linked).__dict__, "marker": f"https://roger.example/d/{DOC}"})
+    [hit] = xero.lookup_entries(EntryKind.BILL, [data])[data.marker]
+    assert hit.erp_id == BILL_ID and hit.vendor_erp_id == CONTACT_ID
+
+
+def test_without_a_known_contact_the_recent_bills_of_rogers_app_are_searched(rsps, xero):
+    org(rsps)
+    rsps.get(
+        f"{API}/Invoices",
+        json={"Invoices": []},
+        match=[responses.matchers.query_param_matcher({"InvoiceNumbers": "INV-1001", "page": "1"})],
+    )
+    recent = rsps.get(
+        f"{API}/Invoices",
+        json={"Invoices": []},
+        match=[
+            responses.matchers.query_param_matcher({"where": 'Type=="ACCPAY"', "createdByMyApp": "true", "page": "1"})
+        ],
+    )
+    assert xero.lookup_entries(EntryKind.BILL, [bill()])[bill().marker] == []
+    assert recent.call_count == 1
+    since = calls(rsps, "GET", "/Invoices")[-1].request.headers["If-Modified-Since"]
+    assert since.endswith("Z") and since[:2] == "20"
+
+
+def test_payments_are_looked_up_by_their_bill_and_matched_on_reference(rsps, xero):
+    org(rsps)
+    pay = load("payments_created")["Payments"][0]
+    rsps.get(
+        f"{API}/Payments",
         json={
-            "Invoices": [invoice(), invoice(Status="DELETED", InvoiceID="6c1a0a62-1f0e-4b8e-9a55-0d2b7c9e1a05"), sales]
+            "Payments": [
+                pay,
+                {**pay, "PaymentID": "9a9a9a9a-0000-4000-8000-0000000000ff", "Reference": "Paid by the accountant"},
+            ]
         },
     )
-    found = xero.lookup(EntryKind.BILL, ["https://roger.example/d/1001", "https://roger.example/d/1002"])
-    assert set(found) == {"https://roger.example/d/1001", "https://roger.example/d/1002"}
-    assert found["https://roger.example/d/1002"] == []
-    hits = found["https://roger.example/d/1001"]
-    assert [h.status for h in hits] == ["AUTHORISED", "DELETED"]
-    assert hits[1].booked is True
-    [get] = calls(rsps, "GET", "/Invoices")
-    assert query(get)["where"] == ['Url=="https://roger.example/d/1001" OR Url=="https://roger.example/d/1002"']
-
-
-def test_lookup_payments_by_reference(rsps, xero):
-    org(rsps)
-    rsps.get(f"{API}/Payments", json=load("payments_created"))
-    found = xero.lookup(EntryKind.PAYMENT, ["https://roger.example/d/1001#payment"])
-    [hit] = found["https://roger.example/d/1001#payment"]
+    data = payment(BILL_ID)
+    [hit] = xero.lookup_entries(EntryKind.PAYMENT, [data])[data.marker]
     assert hit.erp_id == PAYMENT_ID
-    assert query(calls(rsps, "GET", "/Payments")[0])["where"] == ['Reference=="https://roger.example/d/1001#payment"']
+    assert query(calls(rsps, "GET", "/Payments")[0])["where"] == [f'Invoice.InvoiceID==guid("{BILL_ID}")']
 
 
-def test_lookup_pages_through_results(rsps, xero):
+def test_lookup_by_marker_alone_reads_rogers_bills_page_by_page(rsps, xero):
     org(rsps)
-    page1 = {"Invoices": [invoice(InvoiceID=f"6c1a0a62-1f0e-4b8e-9a55-{i:012d}") for i in range(100)]}
+    page1 = {"Invoices": [invoice(InvoiceID=f"6c1a0a62-1f0e-4b8e-9a55-{i:012d}", Url="x") for i in range(100)]}
+    scan = {"where": 'Type=="ACCPAY"', "createdByMyApp": "true"}
+    rsps.get(f"{API}/Invoices", json=page1, match=[responses.matchers.query_param_matcher({**scan, "page": "1"})])
     rsps.get(
         f"{API}/Invoices",
-        json=page1,
-        match=[responses.matchers.query_param_matcher({"where": 'Url=="https://roger.example/d/1001"', "page": "1"})],
+        json={"Invoices": [invoice(), invoice(Status="DELETED", InvoiceID="6c1a0a62-1f0e-4b8e-9a55-0d2b7c9e1a05")]},
+        match=[responses.matchers.query_param_matcher({**scan, "page": "2"})],
     )
-    rsps.get(
-        f"{API}/Invoices",
-        json={"Invoices": [invoice()]},
-        match=[responses.matchers.query_param_matcher({"where": 'Url=="https://roger.example/d/1001"', "page": "2"})],
-    )
-    found = xero.lookup(EntryKind.BILL, ["https://roger.example/d/1001"])
-    assert len(found["https://roger.example/d/1001"]) == 101
+    found = xero.lookup(EntryKind.BILL, ["https://roger.example/d/1001", "https://roger.example/d/1002"])
+    assert [(h.status, h.booked) for h in found["https://roger.example/d/1001"]] == [
+        ("AUTHORISED", False),
+        ("DELETED", True),
+    ]
+    assert found["https://roger.example/d/1002"] == []
 
 
 # --- catalogues ---------------------------------------------------------------------------------------------

@@ -137,3 +137,45 @@ class RecordingThrottle:
 
     def observe(self, *, status: int, headers: Mapping[str, str], retry_after: float | None) -> None:
         self.observed.append({"status": status, "headers": dict(headers), "retry_after": retry_after})
+
+
+class FakeContacts:
+    """``GET /Contacts`` answered from a list, as Xero documents its optimised look-ups (``IDs``, ``searchTerm``,
+    ``where`` with ``Name``/``EmailAddress``/``AccountNumber`` ``==``); every query is kept to assert on.  Any
+    other filter fails the test: the connector must only use what Xero optimises."""
+
+    OPTIMISED_WHERE = ("Name", "EmailAddress", "AccountNumber")
+
+    def __init__(self, rsps: Any, contacts: list[dict[str, Any]], api: str = API) -> None:
+        import re
+        from urllib.parse import parse_qs, urlsplit
+
+        self.contacts = contacts
+        self.queries: list[dict[str, str]] = []
+        where = re.compile(r'^(\w+)=="((?:[^"\\]|\\.)*)"$')
+
+        def answer(request: Any) -> tuple[int, dict[str, str], str]:
+            query = {k: v[0] for k, v in parse_qs(urlsplit(request.url).query).items()}
+            self.queries.append(query)
+            rows = list(self.contacts)
+            if query.get("includeArchived") != "true" and "IDs" not in query:
+                rows = [c for c in rows if c.get("ContactStatus", "ACTIVE") == "ACTIVE"]
+            if "IDs" in query:
+                wanted = {i.lower() for i in query["IDs"].split(",")}
+                rows = [c for c in rows if c["ContactID"].lower() in wanted]
+            if "searchTerm" in query:
+                term = query["searchTerm"].casefold()
+                fields = ("Name", "FirstName", "LastName", "ContactNumber", "CompanyNumber", "EmailAddress")
+                rows = [c for c in rows if any(term in str(c.get(f) or "").casefold() for f in fields)]
+            if "where" in query:
+                match = where.match(query["where"])
+                assert match and match.group(1) in self.OPTIMISED_WHERE, f"unoptimised where: {query['where']}"
+                rows = [c for c in rows if str(c.get(match.group(1)) or "").casefold() == match.group(2).casefold()]
+            page, size = int(query.get("page", "1")), int(query.get("pageSize", "100"))
+            return 200, {}, json.dumps({"Contacts": rows[(page - 1) * size : page * size]})
+
+        rsps.add_callback("GET", f"{api}/Contacts", callback=answer)
+
+
+def contact(n: int, name: str, **fields: Any) -> dict[str, Any]:
+    return {"ContactID": f"c0ffee00-0000-4000-8000-{n:012d}", "Name": name, "ContactStatus": "ACTIVE", **fields}

@@ -104,6 +104,14 @@ class XeroErp:
     def payments(self) -> list[ErpPayment]:
         return [ErpPayment(p["PaymentID"], Decimal(str(p["Amount"]))) for p in self._tenant_state()["Payments"]]
 
+    def live_ids(self) -> dict[str, list[str]]:
+        """The ids of the bills and payments that count in Xero (a deleted or voided one no longer does)."""
+        state = self._tenant_state()
+        return {
+            "bill": [i["InvoiceID"] for i in state["Invoices"] if i["Type"] == "ACCPAY" and i["Status"] not in ("DELETED", "VOIDED")],
+            "payment": [p["PaymentID"] for p in state["Payments"] if p.get("Status") != "DELETED"],
+        }
+
     def writes(self) -> list[dict]:
         return [
             r for r in self.sandbox.requests(erp="xero") if r["method"] in ("PUT", "POST") and "/api.xro/" in r["path"]
@@ -199,6 +207,10 @@ class EconomicErp:
 
     def payments(self) -> list[ErpPayment]:
         return [ErpPayment(self._erp_id(e), Decimal(str(e["amount"]))) for _, e in self._entries("supplierPayment")]
+
+    def live_ids(self) -> dict[str, list[str]]:
+        """The vouchers of Roger's supplier invoices and payments, drafts and booked alike."""
+        return {"bill": [b.erp_id for b in self.bills()], "payment": [p.erp_id for p in self.payments()]}
 
     def writes(self) -> list[dict]:
         return [r for r in self.eco.requests() if r["method"] in ("PUT", "POST", "DELETE")]

@@ -7,7 +7,7 @@ import pytest
 from django.core.management import call_command
 
 from documents.models import Document
-from integrations.models import ErpEntry, Integration, SyncAttempt, SyncJob
+from integrations.models import ErpEntry, Integration, SyncAttempt, SyncJob, VendorLink
 from tests.engine.helpers import run
 from tests.sandbox.economic_helpers import EconomicSandbox
 
@@ -56,6 +56,13 @@ def test_the_demo_company_syncs_to_both_sandboxes_and_a_rerun_changes_nothing(sa
     assert {(a.error_category, a.erp_message) for a in failed} == {
         ("setup", "Category “Travel” (account 493) is not mapped to an account in Xero.")
     }
+
+    # The organisation's existing suppliers were found, not created again: one contact per supplier.
+    names = sorted(c["Name"] for c in tenant["Contacts"])
+    assert "Dansk Kontorforsyning A/S" in names and "NORDIC CLOUD HOSTING APS." in names
+    assert "Nordic Cloud Hosting ApS" not in names and len(names) == len(set(n.casefold() for n in names))
+    links = {link.vendor.name: link.source for link in VendorLink.objects.filter(integration=xero)}
+    assert links["Nordic Cloud Hosting ApS"] == "matched"
 
     call_command("demo_setup")
     assert Integration.objects.filter(company__slug="nordlys").count() == 2

@@ -203,6 +203,33 @@ def test_a_used_up_day_parks_the_jobs_without_failing_documents_and_they_sync_af
     assert [c for c in api_calls(sandbox, tenant) if c["status"] == 429] == []
 
 
+@needs_pg
+@pytest.mark.django_db(transaction=True)
+def test_the_organisations_own_day_limit_is_read_from_xeros_headers_and_parks_before_a_429(
+    sandbox, tenant, integration, master, limited
+):
+    """Roger's budget says 4,900 a day; this organisation (Xero's Starter tier: 1,000) has far fewer left.
+    X-DayLimit-Remaining tells, and the jobs park instead of meeting Xero's 429."""
+    sandbox.configure(xero={**XERO_PUBLISHED, "day_limit": 14})  # a Starter day, nearly spent
+    limited.ROGER_RATE_MAX_WAIT = 1.0
+    limited.ROGER_SYNC = {**limited.ROGER_SYNC, "BATCH_SIZE": 1}
+    ids = make_documents(integration.company, master, 8, paid_every=0)
+    request_bulk_resync(membership=MembershipFactory(company=integration.company, role="accountant"), document_ids=ids)
+
+    engine.drain(integration.pk)
+
+    calls = api_calls(sandbox, tenant)
+    assert calls and all(c["status"] == 200 for c in calls), [c["status"] for c in calls]  # never a 429
+    assert int(calls[-1]["response_headers"]["X-DayLimit-Remaining"]) <= ROGER_XERO_BUDGET["concurrent"]
+    limit = integration.rate_limit
+    limit.refresh_from_db()
+    assert limit.blocked_reason.startswith("day") and limit.blocked_until > timezone.now()
+    parked = SyncJob.objects.filter(integration=integration, state="pending")
+    assert parked.count() >= 1 and all(job.attempts == 0 for job in parked)
+    assert not SyncAttempt.objects.filter(integration=integration, outcome="failed").exists()
+    assert not ErpEntry.objects.filter(integration=integration, needs_attention=True).exists()
+
+
 # --- d. one tenant never stalls another -----------------------------------------------------------------------------
 def _second_company(sandbox):
     company = CompanyFactory()

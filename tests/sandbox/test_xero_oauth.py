@@ -9,13 +9,22 @@ import requests
 from tests.fixtures_sandbox import SandboxClient
 
 REDIRECT = "http://localhost:8000/integrations/xero/callback"
+SCOPES = "offline_access accounting.invoices accounting.payments accounting.contacts accounting.settings.read"
 
 
 def _authorize(sandbox: SandboxClient, state: str = "s-123") -> dict[str, list[str]]:
-    response = requests.get(f"{sandbox.url}/xero/login/identity/connect/authorize", allow_redirects=False,
-                            params={"response_type": "code", "client_id": "roger-app", "redirect_uri": REDIRECT,
-                                    "scope": "offline_access accounting.transactions", "state": state},
-                            timeout=5)
+    response = requests.get(
+        f"{sandbox.url}/xero/login/identity/connect/authorize",
+        allow_redirects=False,
+        params={
+            "response_type": "code",
+            "client_id": "roger-app",
+            "redirect_uri": REDIRECT,
+            "scope": SCOPES,
+            "state": state,
+        },
+        timeout=5,
+    )
     assert response.status_code == 302
     location = response.headers["Location"]
     assert location.startswith(REDIRECT + "?")
@@ -23,8 +32,9 @@ def _authorize(sandbox: SandboxClient, state: str = "s-123") -> dict[str, list[s
 
 
 def _token(sandbox: SandboxClient, **form: str) -> requests.Response:
-    return requests.post(f"{sandbox.url}/xero/identity/connect/token", data=form, auth=("roger-app", "s3cret"),
-                         timeout=5)
+    return requests.post(
+        f"{sandbox.url}/xero/identity/connect/token", data=form, auth=("roger-app", "s3cret"), timeout=5
+    )
 
 
 def test_it_runs_the_authorization_code_flow(sandbox: SandboxClient) -> None:
@@ -35,18 +45,32 @@ def test_it_runs_the_authorization_code_flow(sandbox: SandboxClient) -> None:
     body = tokens.json()
     assert body["token_type"] == "Bearer" and body["expires_in"] == 1800 and body["refresh_token"]
 
-    connections = requests.get(f"{sandbox.url}/xero/connections", timeout=5,
-                               headers={"Authorization": f"Bearer {body['access_token']}"})
+    connections = requests.get(
+        f"{sandbox.url}/xero/connections", timeout=5, headers={"Authorization": f"Bearer {body['access_token']}"}
+    )
     assert connections.status_code == 200
     [connection] = connections.json()
     assert connection["tenantName"] == "Demo Company (sandbox)"
     assert connection["tenantType"] == "ORGANISATION"
-    assert set(connection) == {"id", "authEventId", "tenantId", "tenantType", "tenantName", "createdDateUtc",
-                               "updatedDateUtc"}
+    assert set(connection) == {
+        "id",
+        "authEventId",
+        "tenantId",
+        "tenantType",
+        "tenantName",
+        "createdDateUtc",
+        "updatedDateUtc",
+    }
 
-    organisation = requests.get(f"{sandbox.url}/xero/api.xro/2.0/Organisation", timeout=5, headers={
-        "Authorization": f"Bearer {body['access_token']}", "xero-tenant-id": connection["tenantId"],
-        "Accept": "application/json"})
+    organisation = requests.get(
+        f"{sandbox.url}/xero/api.xro/2.0/Organisation",
+        timeout=5,
+        headers={
+            "Authorization": f"Bearer {body['access_token']}",
+            "xero-tenant-id": connection["tenantId"],
+            "Accept": "application/json",
+        },
+    )
     assert organisation.json()["Organisations"][0]["Name"] == "Demo Company (sandbox)"
 
 
@@ -54,8 +78,9 @@ def test_it_grants_every_existing_organisation(sandbox: SandboxClient) -> None:
     first, second = sandbox.new_xero_tenant("One"), sandbox.new_xero_tenant("Two")
     query = _authorize(sandbox)
     body = _token(sandbox, grant_type="authorization_code", code=query["code"][0], redirect_uri=REDIRECT).json()
-    connections = requests.get(f"{sandbox.url}/xero/connections", timeout=5,
-                               headers={"Authorization": f"Bearer {body['access_token']}"}).json()
+    connections = requests.get(
+        f"{sandbox.url}/xero/connections", timeout=5, headers={"Authorization": f"Bearer {body['access_token']}"}
+    ).json()
     assert {c["tenantId"] for c in connections} == {first["tenant_id"], second["tenant_id"]}
 
 
@@ -85,16 +110,26 @@ def test_it_rotates_refresh_tokens_and_honours_the_grace_period(sandbox: Sandbox
 
 def test_it_accepts_client_credentials_in_the_body(sandbox: SandboxClient) -> None:
     tenant = sandbox.new_xero_tenant()
-    response = requests.post(f"{sandbox.url}/xero/identity/connect/token", timeout=5, data={
-        "grant_type": "refresh_token", "refresh_token": tenant["refresh_token"], "client_id": "x",
-        "client_secret": "y"})
+    response = requests.post(
+        f"{sandbox.url}/xero/identity/connect/token",
+        timeout=5,
+        data={
+            "grant_type": "refresh_token",
+            "refresh_token": tenant["refresh_token"],
+            "client_id": "x",
+            "client_secret": "y",
+        },
+    )
     assert response.status_code == 200
 
 
 def test_it_rejects_token_requests_without_client_credentials(sandbox: SandboxClient) -> None:
     tenant = sandbox.new_xero_tenant()
-    response = requests.post(f"{sandbox.url}/xero/identity/connect/token", timeout=5,
-                             data={"grant_type": "refresh_token", "refresh_token": tenant["refresh_token"]})
+    response = requests.post(
+        f"{sandbox.url}/xero/identity/connect/token",
+        timeout=5,
+        data={"grant_type": "refresh_token", "refresh_token": tenant["refresh_token"]},
+    )
     assert response.status_code == 400 and response.json() == {"error": "invalid_client"}
 
 
@@ -123,8 +158,11 @@ def test_it_answers_401_token_expired(sandbox: SandboxClient) -> None:
 
 def test_it_answers_401_without_a_bearer_token(sandbox: SandboxClient) -> None:
     tenant = sandbox.new_xero_tenant()
-    response = requests.get(f"{sandbox.url}/xero/api.xro/2.0/Invoices", timeout=5,
-                            headers={"xero-tenant-id": tenant["tenant_id"], "Accept": "application/json"})
+    response = requests.get(
+        f"{sandbox.url}/xero/api.xro/2.0/Invoices",
+        timeout=5,
+        headers={"xero-tenant-id": tenant["tenant_id"], "Accept": "application/json"},
+    )
     assert response.status_code == 401
 
 

@@ -34,6 +34,13 @@ ECONOMIC_DEFAULT_ACCOUNT = "2200"  # Office supplies
 ECONOMIC_VAT = {"I25": "I25", "I0": "I0", "REV": "I0"}  # reverse charge: no input VAT on the bill itself
 ECONOMIC_DEPARTMENTS = {"Operations": "Administration"}  # e-conomic has Sales, Administration, Development
 ECONOMIC_BANK = "5820"
+# The demo's Xero organisation already has suppliers, as customers' organisations do: the bookkeeper's own
+# contacts, written their way.  Roger finds them (by name, by tax number) instead of creating second ones.
+XERO_EXISTING_CONTACTS = [
+    {"Name": "Dansk Kontorforsyning A/S", "AccountNumber": "L-201", "EmailAddress": "faktura@kontorforsyning.example"},
+    {"Name": "NORDIC CLOUD HOSTING APS.", "TaxNumber": "DK 23 45 67 89"},
+    {"Name": "Fjord Consulting AS", "EmailAddress": "ap@fjord.example"},  # a customer, not one of the vendors
+]
 
 
 class Command(BaseCommand):
@@ -86,6 +93,11 @@ class Command(BaseCommand):
         )
         reply.raise_for_status()
         tenant = reply.json()
+        requests.post(
+            f"{settings.ROGER_SANDBOX_URL}/_sandbox/xero/actions",
+            json={"tenant_id": tenant["tenant_id"], "action": "add_contacts", "contacts": XERO_EXISTING_CONTACTS},
+            timeout=10,
+        ).raise_for_status()
         expires = timezone.now() + dt.timedelta(seconds=int(tenant.get("expires_in", 1800)))
         integration = Integration(
             company=company,

@@ -21,6 +21,7 @@ from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 
 from integrations.connectors.base import ErrorCategory
+from integrations.jobs import lock_jobs
 from integrations.models import Integration, SyncJob
 from integrations.sync.engine.records import final_error
 from integrations.sync.engine.work import Work, conf
@@ -69,12 +70,10 @@ def finalize(token: str, jobs: list[SyncJob], states: dict[int, str], next_at: d
 
 def _finalize(token: str, jobs: list[SyncJob], states: dict[int, str], next_at: dict[int, datetime]) -> dict[int, str]:
     now = timezone.now()
-    ours = list(
-        SyncJob.objects.select_for_update()
-        .filter(pk__in=[job.pk for job in jobs], lease_token=token)
-        .order_by("pk")
-        .values_list("pk", flat=True)
-    )
+    if "paused" in states.values() and jobs:
+        # A reconnect locks the integration, then its jobs; so does this (never the other way round).
+        list(Integration.objects.select_for_update().filter(pk=jobs[0].integration_id).values_list("pk"))
+    ours = lock_jobs(SyncJob.objects.filter(pk__in=[job.pk for job in jobs], lease_token=token))
     groups: dict[str, list[int]] = {}
     for pk in ours:
         groups.setdefault(states.get(pk, "done"), []).append(pk)

@@ -23,6 +23,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from integrations.connectors.base import N_, ErrorCategory, Throttle
+from integrations.jobs import lock_jobs
 from integrations.models import Integration, SyncAttempt, SyncJob
 from integrations.sync.engine.work import conf
 
@@ -47,9 +48,13 @@ class Lease:
     def renew(self) -> None:
         """Extend the lease of every job of the batch, or raise ``LeaseLost`` if any of them is no longer ours."""
         now = timezone.now()
-        renewed = SyncJob.objects.filter(
-            pk__in=self.job_ids, state=SyncJob.State.RUNNING, lease_token=self.token, lease_expires_at__gt=now
-        ).update(lease_expires_at=now + timedelta(seconds=self.seconds))
+        with transaction.atomic():
+            ours = lock_jobs(
+                SyncJob.objects.filter(
+                    pk__in=self.job_ids, state=SyncJob.State.RUNNING, lease_token=self.token, lease_expires_at__gt=now
+                )
+            )
+            renewed = SyncJob.objects.filter(pk__in=ours).update(lease_expires_at=now + timedelta(seconds=self.seconds))
         if renewed < len(self.job_ids):
             raise LeaseLost(f"lease {self.token[:8]}: {len(self.job_ids) - renewed} of {len(self.job_ids)} jobs lost")
         self.renewed_at = time.monotonic()
@@ -61,9 +66,11 @@ class Lease:
 
     def release(self) -> None:
         """After ``LeaseLost``: hand back the jobs still ours, so they run again at once instead of after expiry."""
-        SyncJob.objects.filter(pk__in=self.job_ids, lease_token=self.token).update(
-            state=SyncJob.State.PENDING, lease_token="", lease_expires_at=None, next_attempt_at=timezone.now()
-        )
+        with transaction.atomic():
+            ours = lock_jobs(SyncJob.objects.filter(pk__in=self.job_ids, lease_token=self.token))
+            SyncJob.objects.filter(pk__in=ours).update(
+                state=SyncJob.State.PENDING, lease_token="", lease_expires_at=None, next_attempt_at=timezone.now()
+            )
 
 
 class LeaseGuard:

@@ -83,7 +83,7 @@ def must_look_up(work: Work, history: set) -> bool:
 
 def reconcile(connector: Connector, kind: EntryKind, works: list[Work]) -> None:
     for chunk in chunks(works, connector.max_batch):
-        found = connector.lookup(kind, [w.data.marker for w in chunk])  # type: ignore[union-attr]
+        found = connector.lookup_entries(kind, [w.data for w in chunk])  # type: ignore[misc]
         for work in chunk:
             hits = [s for s in found.get(work.data.marker, []) if s.exists]  # type: ignore[union-attr]
             if len(hits) == 1:

@@ -13,7 +13,7 @@ from django.utils import timezone
 from documents.models import Document
 from integrations.connectors.base import N_, Connector, ConnectorError, EntryKind, ErpError, ErrorCategory
 from integrations.models import ErpEntry, Integration, SyncAttempt, SyncJob
-from integrations.sync import auth
+from integrations.sync import auth, vendor_links
 from integrations.sync.engine import bulk, jobs_state, loading, plans, records, writes
 from integrations.sync.engine.leases import Lease, LeaseGuard, LeaseLost, claim
 from integrations.sync.engine.work import Work, conf
@@ -120,6 +120,7 @@ def run_batch(integration_id: int, token: str, jobs: list[SyncJob], *, connector
         _keep_what_happened(integration, works)
         lease.release()
         return
+    vendor_links.remember(integration, [(w.document.vendor_id, writes.current_state(w)) for w in works])
     _record(integration, token, jobs, works, refused, started)
 
 

@@ -49,6 +49,15 @@ def write(connector: Connector, lease: Lease, kind: EntryKind, works: list[Work]
     started = time.monotonic()
     try:
         results = connector.create(kind, items) if create else connector.update(kind, items)
+    except ConnectorError as exc:
+        if not exc.error.uncertain:
+            # Certainly not processed (refused, rate-limited before sending…): nothing to wait out.
+            for work in works:
+                work.entry.write_sent_at = None
+                work.entry.uncertain = False if create else work.entry.uncertain
+            with transaction.atomic():
+                upsert_entries([w.entry for w in works], fields=["uncertain", "write_sent_at"])
+        raise
     finally:
         elapsed = int((time.monotonic() - started) * 1000)
         for work in works:

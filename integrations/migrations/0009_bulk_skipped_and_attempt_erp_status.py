@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('integrations', '0007_requests_answered_and_writes_settle'),
+        ('integrations', '0008_vendor_links'),
     ]
 
     operations = [
