@@ -6,6 +6,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
 
 from roger.models import Company
 
@@ -128,10 +129,10 @@ class Document(models.Model):
         CREDIT_NOTE = "credit_note", "Credit note"
 
     class Status(models.TextChoices):
-        DRAFT = "draft", "Draft"
-        AWAITING_APPROVAL = "awaiting_approval", "Awaiting approval"
-        APPROVED = "approved", "Unpaid"
-        PAID = "paid", "Paid"
+        DRAFT = "draft", _("Draft")
+        AWAITING_APPROVAL = "awaiting_approval", _("Awaiting approval")
+        APPROVED = "approved", _("Unpaid")
+        PAID = "paid", _("Paid")
 
     company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="documents")
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -175,6 +176,8 @@ class Document(models.Model):
         indexes = [
             models.Index(fields=["company", "status", "-issue_date"], name="document_company_status_idx"),
             models.Index(fields=["company", "-issue_date", "-id"], name="document_company_date_idx"),
+            # Search by amount (documents.search); the text search's trigram indexes are in migration 0004.
+            models.Index(fields=["company", "total"], name="document_company_total_idx"),
         ]
         constraints = [
             # An invoice is positive, a credit note negative; VAT lies between zero and the total either way.

@@ -17,7 +17,8 @@ from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import F, Sum
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
 
 from documents.files import check_upload
 from documents.models import SYNCED_FIELDS, Category, Department, Document, Payment, VatCode, Vendor
@@ -36,9 +37,9 @@ def _check_company_scope(company_id: int, values: dict[str, Any]) -> None:
     for field, model in _COMPANY_SCOPED.items():
         obj = values.get(field)
         if obj is not None and not isinstance(obj, model):
-            errors[field] = f"Expected a {model.__name__}."
+            errors[field] = _("Expected a %(model)s.") % {"model": model._meta.verbose_name}
         elif obj is not None and obj.company_id != company_id:
-            errors[field] = f"This {model._meta.verbose_name} belongs to another company."
+            errors[field] = _("This %(model)s belongs to another company.") % {"model": model._meta.verbose_name}
     if errors:
         raise ValidationError(errors)
 
@@ -50,15 +51,15 @@ def _check_amounts(document: Document) -> None:
         if not isinstance(value, Decimal):
             continue
         if value.as_tuple().exponent < -2:  # type: ignore[operator]
-            errors[field] = "Use at most 2 decimals."
+            errors[field] = _("Use at most 2 decimals.")
         elif value < 0 and not document.is_credit_note:
-            errors[field] = "Must not be negative."
+            errors[field] = _("Must not be negative.")
     if document.is_credit_note:
         _check_credit_note_amounts(document, errors)
     elif "vat" not in errors and "total" not in errors and document.vat > document.total:
-        errors["vat"] = "VAT cannot be more than the total."
+        errors["vat"] = _("VAT cannot be more than the total.")
     if document.due_date and document.issue_date and document.due_date < document.issue_date:
-        errors["due_date"] = "The due date cannot be before the issue date."
+        errors["due_date"] = _("The due date cannot be before the issue date.")
     if errors:
         raise ValidationError(errors)
 
@@ -66,11 +67,11 @@ def _check_amounts(document: Document) -> None:
 def _check_credit_note_amounts(document: Document, errors: dict[str, str]) -> None:
     """A credit note is entered as the supplier wrote it: a negative total, VAT between it and zero."""
     if "total" not in errors and document.total >= 0:
-        errors["total"] = "A credit note's total is negative (what the supplier owes back), e.g. -250.00."
+        errors["total"] = _("A credit note's total is negative (what the supplier owes back), e.g. -250.00.")
     elif "vat" not in errors and document.vat > 0:
-        errors["vat"] = "A credit note's VAT is negative or zero, like its total."
+        errors["vat"] = _("A credit note's VAT is negative or zero, like its total.")
     elif "vat" not in errors and document.vat < document.total:
-        errors["vat"] = "VAT cannot be more than the total."
+        errors["vat"] = _("VAT cannot be more than the total.")
 
 
 def _check_credits(document: Document) -> None:
@@ -79,13 +80,20 @@ def _check_credits(document: Document) -> None:
     if bill is None:
         return
     if not document.is_credit_note:
-        raise ValidationError({"credits": "Only a credit note can refer to a bill."})
+        raise ValidationError({"credits": _("Only a credit note can refer to a bill.")})
     if bill.company_id != document.company_id or bill.is_credit_note:
-        raise ValidationError({"credits": "Choose one of this company's bills."})
+        raise ValidationError({"credits": _("Choose one of this company's bills.")})
     if bill.vendor_id != document.vendor_id:
-        raise ValidationError({"credits": f"The bill is from {bill.vendor.name}, not from this credit note's supplier."})
+        raise ValidationError(
+            {"credits": _("The bill is from %(vendor)s, not from this credit note's supplier.") % {"vendor": bill.vendor.name}}
+        )
     if bill.currency != document.currency:
-        raise ValidationError({"credits": f"The bill is in {bill.currency}; the credit note is in {document.currency}."})
+        raise ValidationError(
+            {
+                "credits": _("The bill is in %(bill)s; the credit note is in %(note)s.")
+                % {"bill": bill.currency, "note": document.currency}
+            }
+        )
 
 
 def _validate(document: Document) -> None:
@@ -155,8 +163,12 @@ def document_create(
 
 def _transition(document: Document, *, allowed_from: tuple[str, ...], to: str) -> None:
     if document.status not in allowed_from:
-        now = document.get_status_display().lower()
-        raise ValidationError({"status": f"A document that is {now} cannot become {to.replace('_', ' ')}."})
+        now = str(document.get_status_display()).lower()
+        if to == Document.Status.AWAITING_APPROVAL:
+            message = _("Only a draft can be submitted for approval; this document is %(now)s.")
+        else:
+            message = _("Only a draft or a document awaiting approval can be approved; this document is %(now)s.")
+        raise ValidationError({"status": message % {"now": now}})
 
 
 @transaction.atomic
@@ -189,7 +201,7 @@ def document_approve(*, document: Document, actor: Actor) -> Document:
 def document_update(*, document: Document, actor: Actor, **changes: Any) -> Document:
     unknown = set(changes) - EDITABLE_FIELDS
     if unknown:
-        raise ValidationError({field: "This field cannot be edited." for field in sorted(unknown)})
+        raise ValidationError({field: _("This field cannot be edited.") for field in sorted(unknown)})
     document = _locked(document)
     _check_company_scope(document.company_id, changes)
     changed = frozenset(field for field, value in changes.items() if getattr(document, field) != value)
@@ -226,6 +238,44 @@ def amount_due(document: Document) -> Decimal:
     return abs(document.total) - _paid_so_far(document)
 
 
+class PaymentDateError:
+    """Codes of the payment-date rules (R18), for forms that ask the user to confirm a future date."""
+
+    BEFORE_ISSUE = "payment_before_issue_date"
+    FUTURE = "payment_date_in_future"
+
+
+def _check_payment_date(document: Document, paid_on: dt.date, *, allow_future: bool, field: str) -> None:
+    """A payment is dated on or after the document's issue date, and not in the future unless confirmed: Roger
+    records payments that have been made, and a future date in the ERP books a payment that has not happened."""
+    if not isinstance(paid_on, dt.date):
+        return
+    if paid_on < document.issue_date:
+        raise ValidationError(
+            {
+                field: ValidationError(
+                    _("A payment cannot be dated before the document's issue date (%(issued)s)."),
+                    code=PaymentDateError.BEFORE_ISSUE,
+                    params={"issued": formats.date_format(document.issue_date, "SHORT_DATE_FORMAT")},
+                )
+            }
+        )
+    today = timezone.localdate()
+    if paid_on > today and not allow_future:
+        raise ValidationError(
+            {
+                field: ValidationError(
+                    _(
+                        "%(date)s is in the future. Register a payment once it has been made, or confirm that it "
+                        "is scheduled for that day."
+                    ),
+                    code=PaymentDateError.FUTURE,
+                    params={"date": formats.date_format(paid_on, "SHORT_DATE_FORMAT")},
+                )
+            }
+        )
+
+
 @transaction.atomic
 def payment_register(
     *,
@@ -235,12 +285,14 @@ def payment_register(
     paid_on: dt.date,
     reference: str = "",
     bank_amount: Decimal | None = None,
+    allow_future: bool = False,
 ) -> Payment:
     document = _locked(document)
     if document.status not in (Document.Status.APPROVED, Document.Status.PAID):
-        raise ValidationError({"amount": "Payments can only be registered on approved documents."})
+        raise ValidationError({"amount": _("Payments can only be registered on approved documents.")})
     if document.marked_paid:
-        raise ValidationError({"amount": "This document was marked as paid; no further payments can be added."})
+        raise ValidationError({"amount": _("This document was marked as paid; no further payments can be added.")})
+    _check_payment_date(document, paid_on, allow_future=allow_future, field="paid_on")
     payment = Payment(
         document=document,
         amount=amount,
@@ -250,11 +302,17 @@ def payment_register(
         created_by=actor,
     )
     payment.full_clean(exclude=["document"])
-    if isinstance(amount, Decimal) and amount.as_tuple().exponent < -2:  # type: ignore[operator]
-        raise ValidationError({"amount": "Use at most 2 decimals."})
+    for field, value in (("amount", amount), ("bank_amount", bank_amount)):
+        if isinstance(value, Decimal) and value.as_tuple().exponent < -2:  # type: ignore[operator]
+            raise ValidationError({field: _("Use at most 2 decimals.")})
     outstanding = amount_due(document)
     if amount > outstanding:
-        raise ValidationError({"amount": f"Only {outstanding} {document.currency} is outstanding."})
+        raise ValidationError(
+            {
+                "amount": _("Only %(amount)s %(currency)s is outstanding.")
+                % {"amount": formats.number_format(outstanding, 2, force_grouping=True), "currency": document.currency}
+            }
+        )
     payment.save()
     if amount == outstanding:
         document.status = Document.Status.PAID
@@ -266,13 +324,14 @@ def payment_register(
 
 
 @transaction.atomic
-def document_mark_paid(*, document: Document, actor: Actor, paid_on: dt.date | None = None) -> Document:
+def document_mark_paid(
+    *, document: Document, actor: Actor, paid_on: dt.date | None = None, allow_future: bool = False
+) -> Document:
     document = _locked(document)
     if document.status != Document.Status.APPROVED:
-        raise ValidationError({"status": "Only an approved, unpaid document can be marked as paid."})
+        raise ValidationError({"status": _("Only an approved, unpaid document can be marked as paid.")})
     paid_on = paid_on or timezone.localdate()
-    if paid_on < document.issue_date:
-        raise ValidationError({"paid_on": "The payment date cannot be before the issue date."})
+    _check_payment_date(document, paid_on, allow_future=allow_future, field="paid_on")
     document.status = Document.Status.PAID
     document.marked_paid = True
     document.paid_on = paid_on

@@ -15,6 +15,7 @@ from documents.models import Document
 from documents.services import credited
 from integrations.connectors.attachments import FileRef
 from integrations.connectors.base import (
+    N_,
     BillData,
     BillLine,
     ErpError,
@@ -43,7 +44,9 @@ def payment_marker(document: Document) -> str:
 
 
 def _setup(integration: Integration, message: str, field: str) -> MappingError:
-    hint = f"Map it in Integrations settings → {integration.name} → Mappings, then re-sync."
+    hint = N_("Map it in Integrations settings → {integration} → Mappings, then re-sync.").format(
+        integration=integration.name
+    )
     return MappingError(ErpError(ErrorCategory.SETUP, message, field=field, hint=hint))
 
 
@@ -67,7 +70,9 @@ def _tracking(document: Document, integration: Integration) -> tuple[TrackingRef
     if not option:
         raise _setup(
             integration,
-            f"Department “{document.department.name}” is not mapped to a tracking option in {integration.name}.",
+            N_("Department “{department}” is not mapped to a tracking option in {integration}.").format(
+                department=document.department.name, integration=integration.name
+            ),
             "department",
         )
     category, _, name = str(option).partition(": ")
@@ -82,18 +87,18 @@ def _check_amounts(document: Document) -> None:
             raise MappingError(
                 ErpError(
                     ErrorCategory.VALIDATION,
-                    f"The {field} {value} is not a valid amount.",
+                    N_("The {field} {value} is not a valid amount.").format(field=field, value=value),
                     field=field,
-                    hint="Correct the amount in Roger, then re-sync.",
+                    hint=N_("Correct the amount in Roger, then re-sync."),
                 )
             )
     if document.vat * sign > document.total * sign:
         raise MappingError(
             ErpError(
                 ErrorCategory.VALIDATION,
-                "VAT is more than the total.",
+                N_("VAT is more than the total."),
                 field="vat",
-                hint="Correct the VAT in Roger, then re-sync.",
+                hint=N_("Correct the VAT in Roger, then re-sync."),
             )
         )
 
@@ -105,17 +110,22 @@ def bill_data(document: Document, integration: Integration) -> BillData:
         raise MappingError(
             ErpError(
                 ErrorCategory.VALIDATION,
-                "The document has no category.",
+                N_("The document has no category."),
                 field="category",
-                hint="Choose a category on the document, then re-sync.",
+                hint=N_("Choose a category on the document, then re-sync."),
             )
         )
     account = mappings.get("accounts", {}).get(str(document.category_id))
     if not account:
-        code = f" (account {document.category.account_code})" if document.category.account_code else ""
+        if document.category.account_code:
+            message = N_("Category “{category}” (account {code}) is not mapped to an account in {integration}.")
+        else:
+            message = N_("Category “{category}” is not mapped to an account in {integration}.")
         raise _setup(
             integration,
-            f"Category “{document.category.name}”{code} is not mapped to an account in {integration.name}.",
+            message.format(
+                category=document.category.name, code=document.category.account_code, integration=integration.name
+            ),
             "category",
         )
     tax_type = ""
@@ -124,16 +134,18 @@ def bill_data(document: Document, integration: Integration) -> BillData:
         if not tax_type:
             raise _setup(
                 integration,
-                f"VAT code {document.vat_code.code} is not mapped to a tax type in {integration.name}.",
+                N_("VAT code {code} is not mapped to a tax type in {integration}.").format(
+                    code=document.vat_code.code, integration=integration.name
+                ),
                 "vat_code",
             )
     elif document.vat:
         raise MappingError(
             ErpError(
                 ErrorCategory.VALIDATION,
-                "The document has VAT but no VAT code.",
+                N_("The document has VAT but no VAT code."),
                 field="vat_code",
-                hint="Choose a VAT code on the document, then re-sync.",
+                hint=N_("Choose a VAT code on the document, then re-sync."),
             )
         )
     description = document.description or f"{document.vendor.name} {document.invoice_number}"
@@ -205,7 +217,8 @@ def payment_data(document: Document, integration: Integration, bill_erp_id: str,
         )
     bank = integration.mappings.get("bank_account")
     if not bank:
-        raise _setup(integration, f"No bank account is chosen for payments in {integration.name}.", "bank_account")
+        message = N_("No bank account is chosen for payments in {integration}.").format(integration=integration.name)
+        raise _setup(integration, message, "bank_account")
     payments = list(document.payments.all())
     reference = ", ".join(p.reference for p in payments if p.reference) or f"Paid {document.invoice_number}"
     # Known only when every payment recorded what left the bank; a partial figure would book a wrong rate.

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from integrations.connectors.base import N_
+
 
 @dataclass(frozen=True)
 class EntryPlan:
@@ -61,7 +63,7 @@ def plan_document(*, document, integration, kinds=None) -> list[EntryPlan]:
                 EntryPlan(
                     kind="payment",
                     action="not_applicable",
-                    reason="The vendor payment is synced once the document is paid in full.",
+                    reason=N_("The vendor payment is synced once the document is paid in full."),
                 )
             )
             continue
@@ -71,7 +73,7 @@ def plan_document(*, document, integration, kinds=None) -> list[EntryPlan]:
                 EntryPlan(
                     kind="payment",
                     action="not_applicable",
-                    reason="The vendor bill must be in the ERP before its payment.",
+                    reason=N_("The vendor bill must be in the ERP before its payment."),
                 )
             )
             continue
@@ -133,7 +135,7 @@ def _as_plan(work) -> EntryPlan:
             kind=str(work.kind),
             action="waiting",
             reason=work.wait_reason,
-            hint="Nothing to do: Roger continues by itself.",
+            hint=N_("Nothing to do: Roger continues by itself."),
         )
     if work.error is not None:
         return EntryPlan(kind=str(work.kind), action="error", reason=work.error.message, hint=work.error.hint)

@@ -7,6 +7,7 @@ import random
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management.base import BaseCommand
 from django.db import transaction
@@ -15,6 +16,8 @@ from documents import services
 from documents.demo_files import document_pdf
 from documents.models import Category, Department, Document, VatCode, Vendor
 from roger.models import Company, Membership
+from roger.operators import GROUP as OPERATORS
+from roger.operators import ensure_operator_group
 
 DEMO_PASSWORD = "roger-demo"
 
@@ -62,18 +65,22 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo ready: {company.documents.count()} documents in {company.name}. "
-                f"Log in as admin / accountant / viewer with password '{DEMO_PASSWORD}'."
+                f"Log in as admin / accountant / viewer (or operator, for /admin/) with password '{DEMO_PASSWORD}'."
             )
         )
 
-    def user(self, username: str, *, staff: bool = False):
+    def user(self, username: str, *, operator: bool = False):
+        """A demo user; only the operator is staff (company admins are not: the Django admin shows every
+        company's data).  Flags are put right on a database seeded by an older Roger, where admin was staff."""
         User = get_user_model()
-        user, created = User.objects.get_or_create(
-            username=username, defaults={"is_staff": staff, "is_superuser": staff}
-        )
+        user, created = User.objects.get_or_create(username=username)
         if created:
             user.set_password(DEMO_PASSWORD)
-            user.save()
+        user.is_staff, user.is_superuser = operator, False
+        user.save()
+        if operator:
+            ensure_operator_group()
+            user.groups.add(Group.objects.get(name=OPERATORS))
         return user
 
     def seed_nordlys(self) -> Company:
@@ -81,9 +88,8 @@ class Command(BaseCommand):
             slug="nordlys", defaults={"name": "Nordlys ApS", "base_currency": "DKK"}
         )
         for username, role in (("admin", "admin"), ("accountant", "accountant"), ("viewer", "viewer")):
-            Membership.objects.get_or_create(
-                user=self.user(username, staff=username == "admin"), company=company, defaults={"role": role}
-            )
+            Membership.objects.get_or_create(user=self.user(username), company=company, defaults={"role": role})
+        self.user("operator", operator=True)  # Roger's operator: /admin/, read-mostly, in no company
         vendors = [
             Vendor.objects.get_or_create(
                 company=company, number=number, defaults={"name": name, "tax_number": tax, "country": country}

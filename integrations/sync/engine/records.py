@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from integrations.connectors.base import EntryState, ErpError, ErrorCategory, Outcome
+from integrations.connectors.base import N_, EntryState, ErpError, ErrorCategory, Outcome
 from integrations.models import ErpEntry, Integration, SyncAttempt
 from integrations.sync.engine.attachments import attachment_error
 from integrations.sync.engine.plans import fingerprint
@@ -24,7 +24,7 @@ def final_error(work: Work) -> ErpError | None:
     if work.error is not None:
         return work.error
     if work.result is not None and work.result.outcome == Outcome.FAILED:
-        return work.result.error or ErpError(ErrorCategory.TEMPORARY, "The ERP refused the entry without a reason.")
+        return work.result.error or ErpError(ErrorCategory.TEMPORARY, N_("The ERP refused the entry without a reason."))
     return None
 
 
@@ -47,7 +47,7 @@ def attempt(integration: Integration, work: Work, retry_at: datetime | None, *, 
             duration_ms=0,
             request_data={},
             changes={},
-            hint="Nothing to do: Roger continues by itself.",
+            hint=N_("Nothing to do: Roger continues by itself."),
             retry_at=work.wait_until,
         )
     if error is not None:
@@ -87,8 +87,8 @@ def _blocked_error(work: Work, state: EntryState | None, outcome: str) -> ErpErr
         return None
     return ErpError(
         ErrorCategory.BOOKED,
-        state.booked_reason or "Booked in the ERP.",
-        hint=state.booked_hint or "Change it in the ERP, or leave it as booked.",
+        state.booked_reason or N_("Booked in the ERP."),
+        hint=state.booked_hint or N_("Change it in the ERP, or leave it as booked."),
     )
 
 
@@ -159,6 +159,7 @@ def _log_record(integration: Integration, work: Work, state, shown: ErpError | N
         erp_id=(state.erp_id if state else work.entry.erp_id),
         erp_number=(state.number if state else work.entry.erp_number)[:100],
         erp_url=(state.url if state else work.entry.erp_url)[:500],
+        erp_status=(state.status if state else work.entry.erp_status)[:40],
         error_category=shown.category.value if shown else "",
         error_field=(shown.field or "")[:50] if shown else "",
         erp_message=shown.message if shown else "",
@@ -169,15 +170,17 @@ def _log_record(integration: Integration, work: Work, state, shown: ErpError | N
 def hint(error: ErpError | None, *, adopted: bool) -> str:
     if error is not None:
         return error.hint or {
-            "temporary": "Nothing to do: Roger retries automatically.",
-            "authentication": "Reconnect the integration in Integrations settings; Roger then syncs the latest data.",
-            "setup": "Complete the mapping in Integrations settings, then re-sync.",
-            "validation": "Correct the field named above in Roger, then re-sync.",
-            "booked": "The entry is booked in the ERP; change it there if it must change.",
-            "unsupported": "The ERP cannot do this; contact support.",
+            "temporary": N_("Nothing to do: Roger retries automatically."),
+            "authentication": N_(
+                "Reconnect the integration in Integrations settings; Roger then syncs the latest data."
+            ),
+            "setup": N_("Complete the mapping in Integrations settings, then re-sync."),
+            "validation": N_("Correct the field named above in Roger, then re-sync."),
+            "booked": N_("The entry is booked in the ERP; change it there if it must change."),
+            "unsupported": N_("The ERP cannot do this; contact support."),
         }.get(error.category.value, "")
     return (
-        "Found the entry Roger had created earlier by its marker and linked it; no duplicate was made."
+        N_("Found the entry Roger had created earlier by its marker and linked it; no duplicate was made.")
         if adopted
         else ""
     )

@@ -11,7 +11,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from documents.models import Document
-from integrations.connectors.base import Connector, ConnectorError, EntryKind, ErpError, ErrorCategory
+from integrations.connectors.base import N_, Connector, ConnectorError, EntryKind, ErpError, ErrorCategory
 from integrations.models import ErpEntry, Integration, SyncAttempt, SyncJob
 from integrations.sync import auth, vendor_links
 from integrations.sync.engine import attachments, bulk, credit_notes, jobs_state, loading, plans, records, writes
@@ -228,9 +228,9 @@ def _attach_bill_ids(batch: list[Work], bills: dict[int, Work], entries) -> list
             retrying = retrying and bill_work.error.category == ErrorCategory.TEMPORARY  # type: ignore[union-attr]
             work.error = ErpError(
                 ErrorCategory.TEMPORARY if retrying else ErrorCategory.VALIDATION,
-                "The vendor payment waits for the vendor bill, which is not in the ERP yet.",
+                N_("The vendor payment waits for the vendor bill, which is not in the ERP yet."),
                 field="bill",
-                hint="Fix the vendor bill's error first; the payment follows on the next sync.",
+                hint=N_("Fix the vendor bill's error first; the payment follows on the next sync."),
             )
             continue
         work.bill_erp_id = bill_id

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('documents', '0003_payment_bank_amount'),
+        ('documents', '0004_search'),
         ('roger', '0001_initial'),
     ]
 

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('integrations', '0008_vendor_links'),
+        ('integrations', '0009_bulk_skipped_and_attempt_erp_status'),
     ]
 
     operations = [
