@@ -248,3 +248,19 @@ def test_the_file_opens_from_the_sandbox_s_journal_page(conn, eco, agreement):
     download = requests.get(f"{eco.url}{link}", timeout=10)
     assert download.status_code == 200
     assert download.content == PDF and download.headers["Content-Type"].startswith("application/pdf")
+
+
+def test_a_file_deleted_in_e_conomic_is_attached_again_not_answered_from_the_cache(conn, eco, agreement):
+    """The same upload within the idempotency hour would get the first (cached) answer, naming a document a person
+    has since deleted: Roger checks the list and uploads again."""
+    erp_id = draft(conn)
+    first = attached(conn, attach_item(erp_id))
+    assert eco.documents(agreement).delete(f"AttachedDocuments/{first.erp_ref}").status_code == 204
+
+    again = attached(conn, attach_item(erp_id))
+
+    assert again.outcome is Outcome.CREATED
+    [doc] = documents(eco, agreement)
+    assert again.erp_ref == str(doc["number"]) != first.erp_ref
+    cached = [r for r in eco.requests() if r["method"] == "POST" and r["path"].endswith("/AttachedDocuments")]
+    assert len(cached) == 3  # the first upload, the cached replay, the upload again

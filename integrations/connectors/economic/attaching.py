@@ -154,8 +154,10 @@ class Attacher:
         sent = sent_of(item)
         if not state.exists:
             return failed(item, sent, gone_error(item))
-        token = state.marker
-        mine = [d for d in documents if _token_of(d) == token or str(ref_number(d, "number")) == item.replaces]
+        token = state.marker  # read() knows a voucher as Roger's only by its token, so it is never empty here
+        mine = [
+            d for d in documents if (token and _token_of(d) == token) or str(ref_number(d, "number")) == item.replaces
+        ]
         same = next((d for d in mine if _checksum_of(d) == item.file.sha256[:16]), None)
         if same is not None:  # this very file is attached already (a retry after an unknown outcome): adopt it
             return done(item, {**sent, "found": ref_number(same, "number")}, same, replaced=bool(item.replaces))

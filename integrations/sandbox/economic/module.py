@@ -84,6 +84,8 @@ class EconomicModule(ErpModule):
         with self.lock:
             self.agreements = dict(data.get("agreements", {}))
             self.next_agreement = int(data.get("next", 1000001))
+            for agreement in self.agreements.values():  # a state file written before attached documents existed
+                agreement.__dict__.setdefault("documents", {})
 
     # -- HTTP --------------------------------------------------------------------------------------------------
     def handle(self, request: Request) -> Response:
