@@ -161,19 +161,30 @@ def test_a_booked_voucher_takes_a_file_it_lacks(conn, eco, agreement):
     assert len(documents(eco, agreement)) == 1
 
 
-def test_a_booked_voucher_keeps_its_file_when_e_conomic_refuses_to_delete_it(conn, eco, agreement):
+def test_a_booked_voucher_keeps_its_file(conn, eco, agreement):
     erp_id = draft(conn)
     first = attached(conn, attach_item(erp_id))
     eco.action(agreement, "book_entries", vouchers=[erp_id])
+    since = len(eco.requests())
 
     result = attached(conn, attach_item(erp_id, OTHER_PDF, replaces=first.erp_ref))
 
     assert result.outcome is Outcome.BLOCKED
     assert result.error.category is ErrorCategory.BOOKED
     assert result.error.message.startswith("Booked in e-conomic (voucher ")
-    assert "keeps the file" in result.error.hint
+    assert f"document {first.erp_ref}" in result.error.message and "keeps the file" in result.error.hint
     [doc] = documents(eco, agreement)
     assert doc["files"][0]["sha256"] == hashlib.sha256(PDF).hexdigest()
+    assert writes_since(eco, since) == []
+
+
+def test_a_file_refused_after_the_earlier_one_was_removed_says_so(conn, eco, agreement):
+    erp_id = draft(conn)
+    first = attached(conn, attach_item(erp_id))
+    result = attached(conn, attach_item(erp_id, b"%PDF-1.4 cut off", "v2.pdf", replaces=first.erp_ref))
+    assert result.outcome is Outcome.FAILED and result.error.code == "InvalidFileData"
+    assert f"removed its earlier file, document {first.erp_ref}" in result.error.message
+    assert documents(eco, agreement) == []  # said plainly: the voucher has no file until a good one is sent
 
 
 def test_a_voucher_in_a_closed_period_is_blocked_with_the_reason(conn, eco, agreement):
@@ -199,6 +210,15 @@ def test_a_file_e_conomic_would_refuse_fails_before_any_call(conn, eco, content,
     assert result.outcome is Outcome.FAILED
     assert (result.error.category, result.error.field) == (ErrorCategory.VALIDATION, "file")
     assert words in result.error.message and name in result.error.message
+    assert eco.requests()[since:] == []
+
+
+def test_a_file_that_is_not_what_its_type_says_fails_before_any_call(conn, eco):
+    erp_id = draft(conn)
+    since = len(eco.requests())
+    result = attached(conn, attach_item(erp_id, PNG, "scan.pdf", "application/pdf"))
+    assert (result.outcome, result.error.code, result.error.field) == (Outcome.FAILED, "InvalidFileData", "file")
+    assert "scan.pdf" in result.error.message
     assert eco.requests()[since:] == []
 
 

@@ -29,9 +29,12 @@ What the description says, and how Roger uses it:
   was uploaded, but it was not attached to the entry due to errors") → BLOCKED when the voucher is booked or in a
   closed period, else VALIDATION.
 
-Not documented, so not relied on: whether e-conomic deletes a document on a booked voucher (a refusal returns
-BLOCKED: the booked entry keeps the file it has), whether it attaches in a closed period, what it answers to a
-file over 9 MB (never sent; a 413/415 is read as the file refused).  Voucher numbers are per journal but the
+Booked vouchers: one without a file gets it (documented above); one with Roger's file keeps it — Roger deletes
+nothing there (a booked entry keeps its file, issue #15; whether e-conomic would delete it is not documented) and
+answers BLOCKED, as it does when e-conomic refuses a file on a booked voucher or one in a closed period.  Not
+documented, so not relied on: whether e-conomic attaches in a closed period, what it answers to a file over 9 MB
+(never sent; a 413/415 is read as the file refused).  A file whose first bytes are not its type's signature is
+refused before anything is removed from the voucher.  Voucher numbers are per journal but the
 Documents API knows none: a document found on the voucher that carries another entry's token is not Roger's.
 """
 
@@ -66,6 +69,8 @@ LIMITS = AttachmentLimits(
 )
 NOTE_MAX = 250
 NOTE_RE = re.compile(r"\[(roger-[0-9a-f]{16}) sha256:([0-9a-f]{16})\]")
+# How each allowed type begins (PDF 1.7 §7.5.2 header, PNG signature, JPEG SOI marker).
+SIGNATURES = {"application/pdf": b"%PDF-", "image/png": b"\x89PNG\r\n\x1a\n", "image/jpeg": b"\xff\xd8\xff"}
 FAIL_ON_CONFLICT = "1"  # VoucherDocumentConflictAction: 0 = Merge (default), 1 = Fail
 GONE_CODES = {"AccountingYearNotFound", "InvalidVoucherNumber"}
 FILE_CODES = {"InvalidFileData", "CannotAttachToElectronicInvoice"}
@@ -142,6 +147,15 @@ class Attacher:
             return ErpError(ErrorCategory.VALIDATION, f"{item.file.name} is empty or not the stored file", field="file")
         if hashlib.sha256(item.content).hexdigest() != item.file.sha256:
             return ErpError(ErrorCategory.VALIDATION, f"{item.file.name} does not match its checksum", field="file")
+        if not item.content.startswith(SIGNATURES[item.file.content_type]):
+            # Checked before anything is removed from the voucher: e-conomic refuses such a file as InvalidFileData.
+            return ErpError(
+                ErrorCategory.VALIDATION,
+                f"{item.file.name} is not a readable {item.file.content_type} file",
+                field="file",
+                hint=FILE_HINT,
+                code="InvalidFileData",
+            )
         if voucher is None:
             return ErpError(
                 ErrorCategory.VALIDATION, f"'{item.entry_erp_id}' is not an e-conomic voucher", code="not_found"
@@ -164,6 +178,8 @@ class Attacher:
         others = [d for d in documents if d not in mine]
         if others:
             return failed(item, sent, person_s_document(item, others[0]))
+        if mine and state.booked:  # a booked entry (or one in a closed period) keeps the file it has (issue #15)
+            return kept_on_booked(item, state, sent, ref_number(mine[0], "number"))
         deleted: list[int] = []
         for doc in mine:
             number = ref_number(doc, "number")
@@ -245,6 +261,8 @@ class Attacher:
     ) -> ItemResult:
         codes, message = problem_codes(body)
         message = message or "e-conomic refused the file"
+        if sent.get("replaced"):  # said plainly: the voucher has no file until the next attempt succeeds
+            message += f" (Roger had removed its earlier file, document {sent['replaced']}, first)"
         if "DocumentAlreadyAttachedToVoucher" in codes and voucher is not None:
             # Someone attached a document between Roger's look and its upload (or this very upload landed).
             current = self.documents([voucher]).get(voucher, [])
@@ -318,6 +336,16 @@ def done(item: AttachItem, sent: dict[str, Any], doc: dict[str, Any], *, replace
 
 def failed(item: AttachItem, sent: dict[str, Any], error: ErpError) -> ItemResult:
     return ItemResult(item.ref, Outcome.FAILED, error=error, sent=sent)
+
+
+def kept_on_booked(item: AttachItem, state: EntryState, sent: dict[str, Any], number: int | None) -> ItemResult:
+    error = ErpError(
+        ErrorCategory.BOOKED,
+        f"{state.booked_reason}: it keeps the file Roger attached before (document {number})",
+        hint="The booked voucher keeps the file it has. Attach a corrected file in e-conomic if it needs one.",
+        code="booked_keeps_file",
+    )
+    return ItemResult(item.ref, Outcome.BLOCKED, state=state, error=error, sent=sent)
 
 
 def gone_error(item: AttachItem, detail: str = "") -> ErpError:
