@@ -161,6 +161,21 @@ def test_a_draft_s_document_is_deleted_and_booking_keeps_a_document(docs, api, e
     assert docs.get(f"AttachedDocuments/{kept}").json()["voucherNumber"] == second
 
 
+def test_the_document_follows_the_voucher_number_not_the_draft_or_the_journal(docs, api, eco, agreement):
+    """The API names no journal: a number is looked up in every journal, and a deleted draft's document stays on
+    its number (worst cases: neither is described).  The description's example capitalises the field names."""
+    in_daily_journal = docs.post(
+        "AttachedDocuments",
+        files={"File": ("daily.pdf", PDF, "application/pdf")},
+        data={"AccountingYear": this_year(), "VoucherNumber": "1"},  # voucher 1: drafts in journals 5 and 10
+    )
+    assert in_daily_journal.status_code == 201
+    number = new_voucher(api)
+    kept = upload(docs, number).json()["number"]
+    eco.action(agreement, "delete_entry", vouchers=[f"{this_year()}-{number}"])
+    assert docs.get(f"AttachedDocuments/{kept}").json()["voucherNumber"] == number
+
+
 def test_an_idempotent_upload_is_answered_from_the_cache(docs, api, eco, agreement):
     number = new_voucher(api)
     key = {"Idempotency-Key": "upload-1"}
