@@ -285,13 +285,13 @@ class DocumentCreateForm(forms.ModelForm):
             "issue_date",
             "due_date",
             "currency",
+            "credits",
             "total",
             "vat",
             "vat_code",
             "category",
             "department",
             "description",
-            "credits",
         ]
         labels = DocumentEditForm.Meta.labels
         widgets = DocumentEditForm.Meta.widgets
