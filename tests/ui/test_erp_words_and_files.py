@@ -286,3 +286,27 @@ def test_the_bulk_summary_counts_files(accountant_client, make_document, xero):
     assert '<span class="bulk-files">12 files attached, 3 unchanged, 1 refused.</span>' in html
     html = accountant_client.get(url, headers=HTMX, **DA).content.decode()
     assert '<span class="bulk-files">12 filer vedhæftet, 3 uændrede, 1 afvist.</span>' in html
+
+
+# --- requires attention ------------------------------------------------------------------------------------------
+def test_a_refused_file_is_its_own_cause_in_requires_attention_and_re_sync_these_takes_it(
+    accountant_client, make_document, economic
+):
+    document = with_file(make_document(invoice_number="INV-77"))
+    note = "INV-1.pdf is 12.0 MB; the ERP takes files of at most 9 MB."
+    entry(document, economic, needs_attention=True, attachment_note=note)  # the bill itself is in step
+    html = accountant_client.get(reverse("documents:list"), {"tab": "attention"}).content.decode()
+    group = html[html.index('class="attention-group"') :]
+    assert f"1 document</strong>: {note}" in group and "e-conomic · File refused" in group
+    assert "Replace the file on the document with a PDF, PNG or JPEG the ERP takes, then re-sync." in group
+    html = accountant_client.get(reverse("documents:list"), {"tab": "attention"}, **DA).content.decode()
+    assert (
+        "INV-1.pdf fylder 12.0 MB; økonomisystemet modtager filer på højst 9 MB." in html and "Filen er afvist" in html
+    )
+    response = accountant_client.post(
+        reverse("integrations:attention_resync"),
+        {"integration": economic.pk, "category": "", "message": note},
+        headers=HTMX,
+    )
+    assert response.status_code == 200
+    assert list(BulkResyncItem.objects.values_list("document_id", flat=True)) == [document.pk]
