@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from integrations.connectors.base import BillData, ErpError, ErrorCategory, PaymentData
-from integrations.connectors.xero.values import err, two_decimals
+from integrations.connectors.xero.values import err, is_uuid, two_decimals
 
 
 def check_bill(data: BillData) -> ErpError | None:
@@ -49,11 +49,13 @@ def _check_bill_amounts(data: BillData) -> ErpError | None:
     if not (two_decimals(data.total) and two_decimals(data.vat)):
         return err(ErrorCategory.VALIDATION, "Amounts may have at most 2 decimals", "total")
     if data.total < 0:
-        return err(
-            ErrorCategory.VALIDATION,
-            f"The total {data.total:.2f} is negative; enter a credit note instead",
-            "total",
+        # Roger's data carries positive magnitudes; a credit note says its direction with ``credit_note``.
+        message = (
+            f"The credit note's total {data.total:.2f} must be sent as a positive amount"
+            if data.credit_note
+            else f"The total {data.total:.2f} is negative; enter a credit note instead"
         )
+        return err(ErrorCategory.VALIDATION, message, "total")
     if data.vat < 0 or data.vat > data.total:
         return err(
             ErrorCategory.VALIDATION,
@@ -76,6 +78,8 @@ def _check_bill_amounts(data: BillData) -> ErpError | None:
 
 
 def check_payment(data: PaymentData) -> ErpError | None:
+    if data.allocate_to:
+        return _check_allocation(data)
     if not data.marker:
         return err(ErrorCategory.VALIDATION, "The payment has no Roger marker to put in Xero's Reference")
     if not data.bank_account:
@@ -98,9 +102,32 @@ def check_payment(data: PaymentData) -> ErpError | None:
         )
     if not data.bill_erp_id:
         # The engine syncs the bill first; until it is in Xero the payment simply waits (retried).
+        what = (
+            "credit note is not in Xero yet; the refund" if data.credit_note else "bill is not in Xero yet; the payment"
+        )
         return err(
             ErrorCategory.TEMPORARY,
-            "The bill is not in Xero yet; the payment follows once it is",
-            hint="Roger will try again after the bill is synced.",
+            f"The {what} follows once it is",
+            hint="Roger will try again after it is synced.",
+        )
+    return None
+
+
+def _check_allocation(data: PaymentData) -> ErpError | None:
+    """A credit note allocated against a bill: both must be in Xero; no bank account is involved."""
+    if not data.credit_note:
+        return err(ErrorCategory.VALIDATION, "Only a credit note can be allocated against a bill")
+    if not (two_decimals(data.amount) and data.amount > 0):
+        return err(
+            ErrorCategory.VALIDATION,
+            f"The amount to allocate, {data.amount}, must be positive with at most 2 decimals",
+            "amount",
+        )
+    if not data.bill_erp_id or not is_uuid(data.allocate_to):
+        missing = "credit note" if not data.bill_erp_id else "bill it corrects"
+        return err(
+            ErrorCategory.TEMPORARY,
+            f"The {missing} is not in Xero yet; the allocation follows once it is",
+            hint="Roger will try again after it is synced.",
         )
     return None
