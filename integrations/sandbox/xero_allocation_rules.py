@@ -13,7 +13,17 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from integrations.sandbox.xero_model import EMPTY_ID, Allocation, CreditNote, Invoice, Org, money, new_id, utcnow
+from integrations.sandbox.xero_model import (
+    EMPTY_ID,
+    Allocation,
+    CreditNote,
+    Invoice,
+    Org,
+    money,
+    ms_date,
+    new_id,
+    utcnow,
+)
 from integrations.sandbox.xero_payment_rules import apply_payment
 from integrations.sandbox.xero_render import render_allocation
 from integrations.sandbox.xero_results import INVOICE_NOT_FOUND, ElementResult, dec, text
@@ -32,6 +42,7 @@ def _failed(raw: dict[str, Any], credit: CreditNote, errors: list[str]) -> Eleme
     invoice = raw.get("Invoice") if isinstance(raw.get("Invoice"), dict) else {}
     echoed: dict[str, Any] = {
         "Amount": raw.get("Amount"),
+        "Date": text(raw.get("Date")) or ms_date(credit.Date),  # required in the schema, so echoed as sent
         "Invoice": {"InvoiceID": text(invoice.get("InvoiceID")) or EMPTY_ID},
         "CreditNote": {"CreditNoteID": credit.InvoiceID},
         "StatusAttributeString": "ERROR",
