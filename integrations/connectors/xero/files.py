@@ -54,13 +54,16 @@ LIMITS = AttachmentLimits(
 EXTENSIONS = {"application/pdf": ".pdf", "image/png": ".png", "image/jpeg": ".jpg"}
 KEPT_BESIDE = "Xero cannot remove an attachment through its API: the earlier file stays on the entry beside this one."
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+# Letters that do not decompose into ASCII (a Danish supplier's "Ærø" stays readable as "Aeroe").
+_LETTERS = str.maketrans({"æ": "ae", "Æ": "Ae", "ø": "oe", "Ø": "Oe", "ß": "ss", "œ": "oe", "Œ": "Oe", "ł": "l",
+                          "Ł": "L", "đ": "d", "Đ": "D", "þ": "th", "Þ": "Th"})  # fmt: skip
 
 
 def attachment_name(file: FileRef) -> str:
     """``<name>-<first 12 hex digits of the checksum>.<ext>``: readable in Xero, unique per content, stable across
     retries, and free of the characters Xero rejects or wants encoded."""
     stem = file.name.rsplit(".", 1)[0] if "." in file.name else file.name
-    ascii_stem = unicodedata.normalize("NFKD", stem).encode("ascii", "ignore").decode()
+    ascii_stem = unicodedata.normalize("NFKD", stem.translate(_LETTERS)).encode("ascii", "ignore").decode()
     safe = _UNSAFE.sub("-", ascii_stem).strip("-._")[:60].strip("-._") or "document"
     return f"{safe}-{file.sha256[:12].lower()}{EXTENSIONS.get(file.content_type, '')}"
 
