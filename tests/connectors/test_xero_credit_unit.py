@@ -262,3 +262,21 @@ def test_a_whole_call_failure_after_a_file_went_is_reported_per_file(rsps, xero)
     assert results[1].error.uncertain is True and results[2].error.uncertain is False
     with pytest.raises(ConnectorError):
         xero.attach([second])  # nothing went: the whole call failed
+
+
+def test_a_plain_bad_request_fails_that_file_only(rsps, xero):
+    first, second = (file_item(BILL_ID, PDF + bytes([n]), ref=f"f{n}") for n in range(2))
+    rsps.put(
+        f"{API}/Invoices/{BILL_ID}/Attachments/{attachment_name(first.file)}",
+        status=400,
+        json={"ErrorNumber": 10, "Type": "ValidationException", "Message": "Bad Request"},
+    )
+    rsps.put(
+        f"{API}/Invoices/{BILL_ID}/Attachments/{attachment_name(second.file)}",
+        json={"Attachments": [{"AttachmentID": "5a500c1a-5a02-48de-939e-1d234fd170d4",
+                               "FileName": attachment_name(second.file)}]},
+    )  # fmt: skip
+    results = xero.attach([first, second])
+    assert [r.outcome for r in results] == [Outcome.FAILED, Outcome.CREATED]
+    assert (results[0].error.category, results[0].error.field) == (ErrorCategory.VALIDATION, "file")
+    assert results[0].error.message == "Bad Request" and results[0].sent["sha256"] == first.file.sha256

@@ -270,7 +270,7 @@ def a_file_on_a_paid_bill_is_blocked_not_failed(env: Any) -> None:
     [result] = env.connector().attach([file_item(created.state.erp_id)])
     assert result.outcome is Outcome.BLOCKED, result
     assert result.error.category is ErrorCategory.BOOKED and result.error.field == "file"
-    assert result.error.message.startswith("Paid in Xero: Xero took no new file on the bill")
+    assert result.error.message.startswith("Paid in Xero — Xero took no new file on the bill (Xero said: ")
     assert _files(env, created.state.erp_id) == []
 
 

@@ -51,6 +51,9 @@ def create_allocations(conn: XeroConnector, items: Sequence[WriteItem]) -> list[
         try:
             results[item.ref] = _allocate(conn, item, Outcome.CREATED)
         except ConnectorError as exc:
+            if exc.error.category is ErrorCategory.VALIDATION:  # Xero refused this one (a 400 without elements)
+                results[item.ref] = ItemResult(item.ref, Outcome.FAILED, error=exc.error)
+                continue
             if index == 0:
                 raise
             _fail_rest(valid[index:], exc.error, results)

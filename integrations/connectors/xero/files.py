@@ -136,8 +136,10 @@ def _upload(conn: XeroConnector, item: AttachItem, name: str) -> ItemResult:
             allow_404=True,
         )
     except ConnectorError as exc:
+        if exc.error.category is not ErrorCategory.VALIDATION:
+            raise  # the call failed as a whole (network, limits, permission): the caller decides
         if exc.error.status != 413:
-            raise
+            return ItemResult(item.ref, Outcome.FAILED, error=replace(exc.error, field="file"), sent=sent)
         error = err(
             ErrorCategory.VALIDATION,
             f"Xero refused {item.file.name} as too large ({item.file.size / 1_000_000:.1f} MB)",
@@ -186,8 +188,7 @@ def _refused(
         if state.booked:
             error = ErpError(
                 ErrorCategory.BOOKED,
-                f"{state.booked_reason}: Xero took no new file on the {noun}, so it stays without {name} "
-                f"(Xero said: {said})",
+                f"{state.booked_reason} — Xero took no new file on the {noun} (Xero said: {said})",
                 field="file",
                 hint=f"Attach the file to the {noun} in Xero by hand if it must be kept there.",
                 code="ValidationException",
