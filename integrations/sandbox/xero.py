@@ -111,7 +111,7 @@ class XeroModule(
                                 "FileName": f.FileName,
                                 "MimeType": f.MimeType,
                                 "ContentLength": f.ContentLength,
-                                "sha256": hashlib.sha256(f.content).hexdigest(),
+                                "sha256": f.sha256 or hashlib.sha256(f.content).hexdigest(),
                             }
                             for f in files
                         ]

@@ -16,6 +16,7 @@ else from the file name's extension, and only the types Xero lists are taken.  T
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -83,7 +84,14 @@ def store(org: Org, document: Invoice, name: str, content: bytes, content_type: 
     """Add the file, or overwrite the one of the same name (a new AttachmentID: Xero does not say it keeps it)."""
     declared = (content_type or "").split(";")[0].strip().lower()
     mime = TYPES[name.rsplit(".", 1)[-1].lower()] if declared in {"", "application/octet-stream"} else declared
-    attachment = Attachment(AttachmentID=new_id(), FileName=name, MimeType=mime, content=content, IncludeOnline=online)
+    attachment = Attachment(
+        AttachmentID=new_id(),
+        FileName=name,
+        MimeType=mime,
+        content=content,
+        IncludeOnline=online,
+        sha256=hashlib.sha256(content).hexdigest(),
+    )
     files = [f for f in org.attachments.get(document.InvoiceID, []) if f.FileName.casefold() != name.casefold()]
     org.attachments[document.InvoiceID] = [*files, attachment]
     return attachment

@@ -212,6 +212,7 @@ class Attachment:
     content: bytes = field(repr=False)
     IncludeOnline: bool = False
     updated: datetime = field(default_factory=utcnow)
+    sha256: str = ""  # computed once on upload, for the control API's state
 
     @property
     def ContentLength(self) -> int:

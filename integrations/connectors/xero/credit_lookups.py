@@ -28,8 +28,9 @@ Element = dict[str, Any]
 def credit_notes_by_id(api: XeroApi, ids: Sequence[str]) -> dict[str, Element]:
     found: dict[str, Element] = {}
     for credit_id in dict.fromkeys(i.lower() for i in ids if is_uuid(i)):
-        reply = api.request("GET", f"/CreditNotes/{credit_id}", allow_404=True)
-        for credit in (reply.data or {}).get("CreditNotes") or [] if reply.status == 200 else []:
+        reply = api.request("GET", f"/CreditNotes/{credit_id}", allow_404=True)  # 404: not a credit note
+        credits = (reply.data or {}).get("CreditNotes") or [] if reply.status == 200 else []
+        for credit in credits:
             if isinstance(credit, Mapping) and str(credit.get("CreditNoteID", "")).lower() == credit_id:
                 found[credit_id] = dict(credit)
     return {i: found[i.lower()] for i in ids if i.lower() in found}
