@@ -21,7 +21,7 @@ DEMO_ENV := ROGER_SANDBOX_URL=$(SANDBOX) SITE_URL=http://127.0.0.1:$(PORT) \
 	XERO_GO_URL=$(SANDBOX)/xero/go XERO_CLIENT_ID=roger-demo XERO_CLIENT_SECRET=roger-demo-secret \
 	ECONOMIC_API_URL=$(SANDBOX)/economic ECONOMIC_APIS_URL=$(SANDBOX)/economic ECONOMIC_APP_URL=$(SANDBOX)/economic/app
 
-.PHONY: help install run test contract browser lint bench clean
+.PHONY: help install run test contract browser lint bench messages clean
 
 help:
 	@echo "make run      — the demo: SQLite, demo data, web on http://127.0.0.1:$(PORT) + worker + ERP sandbox"
@@ -30,6 +30,7 @@ help:
 	@echo "make browser  — browser flows: Playwright + Debian's chromium, on PostgreSQL"
 	@echo "make lint     — ruff + import-linter contracts"
 	@echo "make bench    — performance figures as JSON lines (PostgreSQL)"
+	@echo "make messages — update the Danish catalogue from the code and compile it (needs gettext)"
 
 $(BIN)/python:
 	@test -n "$(PYTHON)" || { echo "No Python >= 3.12 found (tried python3.13, python3.12, pyenv)"; exit 1; }
@@ -65,5 +66,13 @@ lint: install
 bench: install
 	$(BIN)/python -m bench $(FIGURES)
 
+# The compiled catalogue (locale/*/LC_MESSAGES/django.mo) is committed: running Roger needs no gettext tools;
+# changing its texts does (apt-get install -y gettext).
+messages: install
+	@command -v msgfmt >/dev/null || { echo "make messages needs gettext: apt-get install -y gettext"; exit 1; }
+	$(BIN)/python manage.py makemessages -l da --no-obsolete --ignore=.venv --ignore=tests --ignore=bench \
+		--ignore='integrations/sandbox/*' --ignore=staticfiles --ignore=screenshots
+	$(BIN)/python manage.py compilemessages -l da --ignore=.venv
+
 clean:
-	rm -rf $(VENV) staticfiles roger.sqlite3* .sandbox-state.sqlite3*
+	rm -rf $(VENV) staticfiles media roger.sqlite3* .sandbox-state.sqlite3*

@@ -14,3 +14,6 @@ if __name__ == "__main__":
         ui = None
     if ui is not None and hasattr(ui, "main"):
         ui.main(sys.argv[1:])
+    from bench import files
+
+    files.main(sys.argv[1:])

@@ -132,27 +132,33 @@ def _scene(sandbox: Sandbox, n: int):
 def _bulk_run(sandbox: Sandbox, n: int, worker_env: dict[str, str], timeout: float) -> tuple[float, int, dict]:
     from django.conf import settings
 
-    from integrations.sync.requests import bulk_progress, request_bulk_resync
-
     membership, integration, ids = _scene(sandbox, n)
     # The bulk fans out to as many workers as the cluster has (jobs.stage reads this setting).
     settings.Q_CLUSTER["workers"] = int(worker_env.get("Q_WORKERS", os.environ["Q_WORKERS"]))
     worker = _worker(worker_env)
     time.sleep(2.0)  # the cluster is up before the clock starts
     try:
-        started = time.monotonic()
-        bulk = request_bulk_resync(membership=membership, document_ids=ids)
-        while time.monotonic() - started < timeout:
-            progress = bulk_progress(bulk)
-            if progress.finished:
-                break
-            time.sleep(0.1)
-        elapsed = time.monotonic() - started
+        elapsed, outcomes, _files = _bulk_run_ids(membership, ids, timeout)
     finally:
         _stop(worker)
     tenant = integration.settings["tenant_id"]
     calls = [r for r in sandbox.requests() if "/api.xro/" in r["path"] and r.get("tenant") == tenant]
-    return elapsed, len(calls), progress.outcomes
+    return elapsed, len(calls), outcomes
+
+
+def _bulk_run_ids(membership, ids: list[int], timeout: float) -> tuple[float, dict, dict]:
+    """Queue a bulk re-sync of ``ids`` for the running workers and wait until it finishes: seconds, outcomes and
+    what happened to the documents' files."""
+    from integrations.sync.requests import bulk_progress, request_bulk_resync
+
+    started = time.monotonic()
+    bulk = request_bulk_resync(membership=membership, document_ids=ids)
+    while time.monotonic() - started < timeout:
+        progress = bulk_progress(bulk)
+        if progress.finished:
+            break
+        time.sleep(0.1)
+    return time.monotonic() - started, progress.outcomes, progress.files
 
 
 def line(name: str, value, unit: str, target, command: str, **extra) -> None:

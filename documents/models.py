@@ -6,6 +6,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
 
 from roger.models import Company
 
@@ -25,8 +26,14 @@ SYNCED_FIELDS = frozenset(
         "category",
         "department",
         "description",
+        "credits",
     }
 )
+
+
+def document_file_path(document: Document, filename: str) -> str:
+    """Where a document's file is stored: per company and document, under a name nobody can guess or clash with."""
+    return f"documents/{document.company_id}/{document.public_id}/{uuid.uuid4().hex[:12]}-{filename}"
 
 
 class CompanyQuerySet(models.QuerySet):
@@ -115,16 +122,26 @@ class DocumentQuerySet(CompanyQuerySet):
 
 
 class Document(models.Model):
-    """A supplier bill."""
+    """A supplier bill or credit note, with the file the supplier sent (R17)."""
+
+    class Kind(models.TextChoices):
+        INVOICE = "invoice", "Invoice"
+        CREDIT_NOTE = "credit_note", "Credit note"
 
     class Status(models.TextChoices):
-        DRAFT = "draft", "Draft"
-        AWAITING_APPROVAL = "awaiting_approval", "Awaiting approval"
-        APPROVED = "approved", "Unpaid"
-        PAID = "paid", "Paid"
+        DRAFT = "draft", _("Draft")
+        AWAITING_APPROVAL = "awaiting_approval", _("Awaiting approval")
+        APPROVED = "approved", _("Unpaid")
+        PAID = "paid", _("Paid")
 
     company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="documents")
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    # A credit note is stored with a negative total and VAT: what the supplier owes back.
+    kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.INVOICE)
+    # The supplier's bill a credit note corrects (same supplier); allocated against it in the ERP where possible.
+    credits = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="credit_notes"
+    )
     vendor = models.ForeignKey(Vendor, on_delete=models.PROTECT, related_name="documents")
     invoice_number = models.CharField(max_length=50)
     issue_date = models.DateField()
@@ -140,6 +157,13 @@ class Document(models.Model):
     marked_paid = models.BooleanField(default=False, help_text="Paid outside Roger and marked as paid")
     paid_on = models.DateField(null=True, blank=True)
     approved_at = models.DateTimeField(null=True, blank=True)
+    # The source file as the supplier sent it (PDF, PNG or JPEG; its type read from the content), stored through
+    # Django's storage API; written only by ``documents.services.document_attach_file``.
+    file = models.FileField(upload_to=document_file_path, max_length=300, blank=True)
+    file_name = models.CharField(max_length=200, blank=True)  # the name as uploaded (checked), shown and sent
+    file_size = models.PositiveIntegerField(default=0)
+    file_sha256 = models.CharField(max_length=64, blank=True)
+    file_content_type = models.CharField(max_length=40, blank=True)
     # Bumped by every change that reaches the ERP; the sync engine syncs "the latest version" (R2).
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -152,10 +176,20 @@ class Document(models.Model):
         indexes = [
             models.Index(fields=["company", "status", "-issue_date"], name="document_company_status_idx"),
             models.Index(fields=["company", "-issue_date", "-id"], name="document_company_date_idx"),
+            # Search by amount (documents.search); the text search's trigram indexes are in migration 0004.
+            models.Index(fields=["company", "total"], name="document_company_total_idx"),
         ]
         constraints = [
-            models.CheckConstraint(condition=Q(total__gte=0), name="document_total_not_negative"),
-            models.CheckConstraint(condition=Q(vat__gte=0) & Q(vat__lte=F("total")), name="document_vat_within_total"),
+            # An invoice is positive, a credit note negative; VAT lies between zero and the total either way.
+            models.CheckConstraint(
+                condition=(Q(kind="invoice") & Q(total__gte=0) & Q(vat__gte=0) & Q(vat__lte=F("total")))
+                | (Q(kind="credit_note") & Q(total__lt=0) & Q(vat__lte=0) & Q(vat__gte=F("total"))),
+                name="document_amounts_follow_kind",
+            ),
+            models.CheckConstraint(condition=Q(kind__in=["invoice", "credit_note"]), name="document_kind_valid"),
+            models.CheckConstraint(
+                condition=Q(credits__isnull=True) | Q(kind="credit_note"), name="only_credit_notes_credit_a_bill"
+            ),
             models.CheckConstraint(
                 condition=Q(due_date__isnull=True) | Q(due_date__gte=F("issue_date")), name="document_due_after_issue"
             ),
@@ -181,6 +215,10 @@ class Document(models.Model):
     @property
     def net_amount(self) -> Decimal:
         return self.total - self.vat
+
+    @property
+    def is_credit_note(self) -> bool:
+        return self.kind == self.Kind.CREDIT_NOTE
 
 
 class Payment(models.Model):

@@ -5,8 +5,10 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.db.models import Count, Q, QuerySet, Sum
+from django.utils.translation import gettext_lazy as _
 
 from documents.models import Document, Payment
+from documents.search import search as search_documents
 from roger.models import Company
 
 SORTS = {
@@ -40,9 +42,7 @@ def document_list(
     elif tab == "paid":
         qs = qs.filter(status=Document.Status.PAID)
     if search:
-        qs = qs.filter(
-            Q(invoice_number__icontains=search) | Q(vendor__name__icontains=search) | Q(description__icontains=search)
-        )
+        qs = search_documents(qs, company=company, term=search)
     if vendor_id:
         qs = qs.filter(vendor_id=vendor_id)
     if status in Document.Status.values:
@@ -68,7 +68,11 @@ def document_tabs(*, company: Company) -> list[tuple[str, str, int]]:
     from documents.extensions import registry
 
     counts = document_tab_counts(company=company)
-    tabs = [("all", "All", counts["all"]), ("unpaid", "Unpaid", counts["unpaid"]), ("paid", "Paid", counts["paid"])]
+    tabs = [
+        ("all", _("All"), counts["all"]),
+        ("unpaid", _("Unpaid"), counts["unpaid"]),
+        ("paid", _("Paid"), counts["paid"]),
+    ]
     return tabs + [(t.key, t.label, t.count(company)) for t in registry.list_tabs]
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from documents import views
+from documents import file_views, views
 
 app_name = "documents"
 urlpatterns = [
@@ -11,5 +11,7 @@ urlpatterns = [
     path("<int:pk>/submit/", views.document_submit, name="submit"),
     path("<int:pk>/pay/", views.payment_create, name="pay"),
     path("<int:pk>/mark-paid/", views.document_mark_paid, name="mark_paid"),
+    path("<int:pk>/file/", file_views.document_file, name="file"),
+    path("<int:pk>/file/upload/", file_views.document_file_upload, name="file_upload"),
     path("d/<uuid:public_id>/", views.document_by_public_id, name="by_public_id"),
 ]

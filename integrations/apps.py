@@ -24,6 +24,8 @@ def _ensure_schedules(**kwargs) -> None:
 
 def register_document_extensions() -> None:
     """What integrations adds to the document pages, without ``documents`` importing ``integrations``."""
+    from django.utils.translation import gettext_lazy as _
+
     from documents.extensions import DetailTab, ListFilter, ListTab, registry
     from integrations import selectors
 
@@ -32,7 +34,7 @@ def register_document_extensions() -> None:
     registry.list_tabs.append(
         ListTab(
             key="attention",
-            label="Requires attention",
+            label=_("Requires attention"),
             filter=selectors.attention_filter,
             count=selectors.attention_count,
             header_template="integrations/_attention_groups.html",
@@ -40,7 +42,7 @@ def register_document_extensions() -> None:
         )
     )
     registry.list_filters.append(
-        ListFilter(key="sync", label="ERP sync", choices=selectors.SYNC_STATES, apply=selectors.filter_by_sync_state)
+        ListFilter(key="sync", label=_("ERP sync"), choices=selectors.SYNC_STATES, apply=selectors.filter_by_sync_state)
     )
     registry.row_decorators.append(
         lambda company, documents: selectors.badges_for(company=company, documents=documents)
@@ -51,5 +53,5 @@ def register_document_extensions() -> None:
     registry.header_end_templates.append("integrations/_badges_header.html")
     registry.row_end_templates.append("integrations/_row_badges.html")
     registry.detail_tabs.append(
-        DetailTab(key="integrations", label="Integrations", url_name="integrations:document_tab")
+        DetailTab(key="integrations", label=_("Integrations"), url_name="integrations:document_tab")
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from documents.models import Category, Department, Document, VatCode
 from integrations.connectors.base import CatalogItem
@@ -14,13 +15,13 @@ from roger.models import Company
 class ResyncForm(forms.Form):
     """The Re-sync modal (R7): which entry; the payment is offered only for a Paid document."""
 
-    kind = forms.ChoiceField(widget=forms.RadioSelect, label="Which entry?")
+    kind = forms.ChoiceField(widget=forms.RadioSelect, label=_("Which entry?"))
 
     def __init__(self, *args, document: Document, **kwargs):
         super().__init__(*args, **kwargs)
-        choices = [(EntryKind.BILL.value, "Vendor bill")]
+        choices = [(EntryKind.BILL.value, EntryKind.BILL.label)]
         if document.is_paid:
-            choices.append((EntryKind.PAYMENT.value, "Vendor payment"))
+            choices.append((EntryKind.PAYMENT.value, EntryKind.PAYMENT.label))
         self.fields["kind"].choices = choices
         self.fields["kind"].initial = EntryKind.BILL.value
 
@@ -30,10 +31,10 @@ class OptionsForm(forms.ModelForm):
         model = Integration
         fields = ["enabled", "auto_sync", "push_drafts", "book_after_sync"]
         labels = {
-            "enabled": "Enabled",
-            "auto_sync": "Sync automatically",
-            "push_drafts": "Push drafts on upload",
-            "book_after_sync": "Book entries after sync",
+            "enabled": _("Enabled"),
+            "auto_sync": _("Sync automatically"),
+            "push_drafts": _("Push drafts on upload"),
+            "book_after_sync": _("Book entries after sync"),
         }
 
     def __init__(self, *args, **kwargs):
@@ -48,28 +49,30 @@ class OptionsForm(forms.ModelForm):
 
 
 class EconomicForm(forms.Form):
-    name = forms.CharField(max_length=100, required=False, label="Name", help_text="Shown in Roger, e.g. 'e-conomic'")
+    name = forms.CharField(
+        max_length=100, required=False, label=_("Name"), help_text=_("Shown in Roger, e.g. 'e-conomic'")
+    )
     agreement_grant_token = forms.CharField(
         max_length=200,
         required=False,
-        label="Agreement grant token",
+        label=_("Agreement grant token"),
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
-        help_text="From e-conomic's app settings. Leave empty to keep the saved token.",
+        help_text=_("From e-conomic's app settings. Leave empty to keep the saved token."),
     )
     app_secret_token = forms.CharField(
         max_length=200,
         required=False,
-        label="App secret token",
+        label=_("App secret token"),
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
-        help_text="Only with your own e-conomic app; leave empty to use Roger's app (or the saved token).",
+        help_text=_("Only with your own e-conomic app; leave empty to use Roger's app (or the saved token)."),
     )
     journal_number = forms.IntegerField(
-        min_value=1, label="Journal number", help_text="A journal for Roger alone: its entries may be booked"
+        min_value=1, label=_("Journal number"), help_text=_("A journal for Roger alone: its entries may be booked")
     )
 
 
 class TenantForm(forms.Form):
-    tenant_id = forms.ChoiceField(widget=forms.RadioSelect, label="Xero organisation")
+    tenant_id = forms.ChoiceField(widget=forms.RadioSelect, label=_("Xero organisation"))
 
     def __init__(self, *args, integration: Integration, **kwargs):
         super().__init__(*args, **kwargs)
@@ -85,12 +88,12 @@ def _choices(items, blank: str) -> list[tuple[str, str]]:
 # What each ERP calls the things Roger's VAT codes and departments map to: (section title, noun).
 ERP_LABELS = {
     Integration.Kind.XERO: {
-        "tax_types": ("VAT code → tax type", "tax type"),
-        "tracking": ("Department → tracking option", "tracking option"),
+        "tax_types": (_("VAT code → tax type"), _("tax type")),
+        "tracking": (_("Department → tracking option"), _("tracking option")),
     },
     Integration.Kind.ECONOMIC: {
-        "tax_types": ("VAT code → e-conomic VAT code", "VAT code"),
-        "tracking": ("Department → e-conomic department", "department"),
+        "tax_types": (_("VAT code → e-conomic VAT code"), _("VAT code")),
+        "tracking": (_("Department → e-conomic department"), _("department")),
     },
 }
 
@@ -112,28 +115,40 @@ class MappingForm(forms.Form):
         tax_title, tax_noun = labels["tax_types"]
         tracking_title, tracking_noun = labels["tracking"]
         specs = [
-            ("accounts", "Category → account", Category.objects.filter(company=company), catalogues.accounts, "account"),
+            (
+                "accounts",
+                _("Category → account"),
+                Category.objects.filter(company=company),
+                catalogues.accounts,
+                _("account"),
+            ),
             ("tax_types", tax_title, VatCode.objects.filter(company=company), catalogues.tax_rates, tax_noun),
-            ("tracking", tracking_title, Department.objects.filter(company=company), catalogues.tracking, tracking_noun),
+            (
+                "tracking",
+                tracking_title,
+                Department.objects.filter(company=company),
+                catalogues.tracking,
+                tracking_noun,
+            ),
         ]
         for key, title, objects, items, noun in specs:
             names = []
             saved = mappings.get(key, {})
             for obj in objects:
                 name = f"{key}-{obj.pk}"
-                choices = _choices(items, f"— no {noun} —")
+                choices = _choices(items, _("— no %(noun)s —") % {"noun": noun})
                 current = saved.get(str(obj.pk), "")
                 if current and current not in {c for c, _ in choices}:
-                    choices.append((current, f"{current} (no longer in the ERP)"))
+                    choices.append((current, _("%(code)s (no longer in the ERP)") % {"code": current}))
                 self.fields[name] = forms.ChoiceField(choices=choices, required=False, label=str(obj), initial=current)
                 names.append(name)
             self.sections.append((key, title, names))
-        bank_choices = _choices(catalogues.bank_accounts, "— choose the bank account —")
+        bank_choices = _choices(catalogues.bank_accounts, _("— choose the bank account —"))
         current_bank = mappings.get("bank_account", "")
         if current_bank and current_bank not in {c for c, _ in bank_choices}:
-            bank_choices.append((current_bank, f"{current_bank} (no longer in the ERP)"))
+            bank_choices.append((current_bank, _("%(code)s (no longer in the ERP)") % {"code": current_bank}))
         self.fields["bank_account"] = forms.ChoiceField(
-            choices=bank_choices, required=False, label="Payments are booked against", initial=current_bank
+            choices=bank_choices, required=False, label=_("Payments are booked against"), initial=current_bank
         )
 
     def section_fields(self):
@@ -171,7 +186,7 @@ class VendorContactForm(forms.Form):
             value = (value or "").strip()
             code = by_label.get(value) or (value.rsplit(" · ", 1)[-1] if value else "")
             if value and code not in self.labels:
-                self.add_error(name, "Choose a contact from the list.")
+                self.add_error(name, _("Choose a contact from the list."))
             cleaned[name] = code
         return cleaned
 

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from documents.models import Document, Vendor
 from integrations import crypto
@@ -21,9 +22,9 @@ class Integration(models.Model):
         ECONOMIC = "economic", "Visma e-conomic"
 
     class Connection(models.TextChoices):
-        NOT_CONNECTED = "not_connected", "Not connected"
-        CONNECTED = "connected", "Connected"
-        NEEDS_RECONNECT = "needs_reconnect", "Needs reconnect"
+        NOT_CONNECTED = "not_connected", _("Not connected")
+        CONNECTED = "connected", _("Connected")
+        NEEDS_RECONNECT = "needs_reconnect", _("Needs reconnect")
 
     company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="integrations")
     kind = models.CharField(max_length=20, choices=Kind.choices)
@@ -72,9 +73,9 @@ class VendorLink(models.Model):
     """
 
     class Source(models.TextChoices):
-        ADMIN = "admin", "Chosen by an admin"
-        MATCHED = "matched", "Found in the ERP"
-        CREATED = "created", "Created by Roger"
+        ADMIN = "admin", _("Chosen by an admin")
+        MATCHED = "matched", _("Found in the ERP")
+        CREATED = "created", _("Created by Roger")
 
     integration = models.ForeignKey(Integration, on_delete=models.CASCADE, related_name="vendor_links")
     vendor = models.ForeignKey(Vendor, on_delete=models.CASCADE, related_name="erp_links")
@@ -94,28 +95,28 @@ class VendorLink(models.Model):
 
 
 class EntryKind(models.TextChoices):
-    BILL = "bill", "Vendor bill"
-    PAYMENT = "payment", "Vendor payment"
+    BILL = "bill", _("Vendor bill")
+    PAYMENT = "payment", _("Vendor payment")
 
 
 class ErrorCategory(models.TextChoices):
-    TEMPORARY = "temporary", "Temporary"
-    AUTHENTICATION = "authentication", "Authentication"
-    SETUP = "setup", "Setup"
-    VALIDATION = "validation", "Validation"
-    BOOKED = "booked", "Booked"
-    UNSUPPORTED = "unsupported", "Unsupported"
+    TEMPORARY = "temporary", _("Temporary")
+    AUTHENTICATION = "authentication", _("Authentication")
+    SETUP = "setup", _("Setup")
+    VALIDATION = "validation", _("Validation")
+    BOOKED = "booked", _("Booked")
+    UNSUPPORTED = "unsupported", _("Unsupported")
 
 
 class ErpEntry(models.Model):
     """Roger's link to one ERP entry (R4): at most one bill and one payment per document and integration."""
 
     class State(models.TextChoices):
-        SYNCED = "synced", "Synced"
-        BLOCKED = "blocked", "Blocked (booked in the ERP)"
-        FAILED = "failed", "Failed"
-        UNCERTAIN = "uncertain", "Pending (outcome unknown)"
-        NOT_SYNCED = "not_synced", "Not synced"
+        SYNCED = "synced", _("Synced")
+        BLOCKED = "blocked", _("Blocked (booked in the ERP)")
+        FAILED = "failed", _("Failed")
+        UNCERTAIN = "uncertain", _("Pending (outcome unknown)")
+        NOT_SYNCED = "not_synced", _("Not synced")
 
     document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="erp_entries")
     integration = models.ForeignKey(Integration, on_delete=models.CASCADE, related_name="entries")
@@ -137,6 +138,10 @@ class ErpEntry(models.Model):
     # it — a client's timeout is not the ERP's — so nothing is written to this entry again until the ERP's settle
     # time has passed since then (DESIGN §5 step 5).  Cleared once an answer settles the outcome.
     write_sent_at = models.DateTimeField(null=True, blank=True)
+    # The document's file on this entry (R17): the checksum Roger last attached decides whether to upload again.
+    attachment_sha256 = models.CharField(max_length=64, blank=True)
+    attachment_erp_id = models.CharField(max_length=100, blank=True)  # the ERP's id of that attachment
+    attachment_note = models.CharField(max_length=500, blank=True)  # why the entry lacks its file, when it does
     # Requires attention (R11): the latest attempt for this entry failed after retries (or is blocked).
     needs_attention = models.BooleanField(default=False)
     error_category = models.CharField(max_length=20, choices=ErrorCategory.choices, blank=True)
@@ -172,6 +177,9 @@ class BulkResync(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     total = models.PositiveIntegerField(default=0)  # document × integration pairs
     finished_at = models.DateTimeField(null=True, blank=True)
+    # Selected documents that were not queued, by reason: {"not_approved": 2} (drafts among approved documents do
+    # not refuse the batch; they are left out and the summary says so).
+    skipped = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -189,9 +197,9 @@ class BulkResyncItem(models.Model):
     """
 
     class State(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        WAITING = "waiting", "Waiting"
-        DONE = "done", "Done"
+        QUEUED = "queued", _("Queued")
+        WAITING = "waiting", _("Waiting")
+        DONE = "done", _("Done")
 
     bulk = models.ForeignKey(BulkResync, on_delete=models.CASCADE, related_name="items")
     document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="+")
@@ -201,6 +209,8 @@ class BulkResyncItem(models.Model):
     outcome = models.CharField(max_length=20, blank=True)
     message = models.CharField(max_length=500, blank=True)
     retry_at = models.DateTimeField(null=True, blank=True)  # when a waiting item's job runs next
+    # The document's file on its bill entry: attached / unchanged / refused / blocked, or "" when it has none.
+    attachment = models.CharField(max_length=10, blank=True)
 
     class Meta:
         constraints = [
@@ -213,19 +223,19 @@ class SyncJob(models.Model):
     """The durable intent to bring one document × integration in line with the ERP (DESIGN §5, R2)."""
 
     class State(models.TextChoices):
-        PENDING = "pending", "Pending"
-        RUNNING = "running", "Running"
-        PAUSED = "paused", "Paused (integration needs reconnect)"
-        DONE = "done", "Done"
-        FAILED = "failed", "Failed"
+        PENDING = "pending", _("Pending")
+        RUNNING = "running", _("Running")
+        PAUSED = "paused", _("Paused (integration needs reconnect)")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
 
     OPEN_STATES = ("pending", "running", "paused")
 
     class Trigger(models.TextChoices):
-        EVENT = "event", "Automatic"
-        MANUAL = "manual", "Manual re-sync"
-        BULK = "bulk", "Bulk re-sync"
-        SYSTEM = "system", "System"
+        EVENT = "event", _("Automatic")
+        MANUAL = "manual", _("Manual re-sync")
+        BULK = "bulk", _("Bulk re-sync")
+        SYSTEM = "system", _("System")
 
     document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="sync_jobs")
     integration = models.ForeignKey(Integration, on_delete=models.CASCADE, related_name="sync_jobs")
@@ -291,20 +301,21 @@ class SyncAttempt(models.Model):
     """One record of the integration log (R14): written once, never updated or deleted."""
 
     class Action(models.TextChoices):
-        CREATE = "create", "Create"
-        UPDATE = "update", "Update"
-        NO_CHANGE = "no_change", "No change"
-        BLOCKED = "blocked", "Blocked"
-        ADOPT = "adopt", "Adopted existing entry"
-        BOOK = "book", "Booked in the ERP"  # "book after sync" (e-conomic): a record of its own
-        NONE = "none", "Not attempted"
+        CREATE = "create", _("Create")
+        UPDATE = "update", _("Update")
+        NO_CHANGE = "no_change", _("No change")
+        BLOCKED = "blocked", _("Blocked")
+        ADOPT = "adopt", _("Adopted existing entry")
+        BOOK = "book", _("Booked in the ERP")  # "book after sync" (e-conomic): a record of its own
+        ATTACH = "attach", _("Attached the file")  # the document's file uploaded to its entry (R17)
+        NONE = "none", _("Not attempted")
 
     class Outcome(models.TextChoices):
-        SUCCESS = "success", "Success"
-        FAILED = "failed", "Failed"
-        RETRYING = "retrying", "Failed, will retry"
-        BLOCKED = "blocked", "Blocked"
-        UNKNOWN = "unknown", "Outcome unknown"
+        SUCCESS = "success", _("Success")
+        FAILED = "failed", _("Failed")
+        RETRYING = "retrying", _("Failed, will retry")
+        BLOCKED = "blocked", _("Blocked")
+        UNKNOWN = "unknown", _("Outcome unknown")
 
     reference = models.CharField(max_length=16, unique=True, default=new_attempt_reference, editable=False)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
@@ -326,6 +337,7 @@ class SyncAttempt(models.Model):
     erp_id = models.CharField(max_length=100, blank=True)
     erp_number = models.CharField(max_length=100, blank=True)
     erp_url = models.URLField(max_length=500, blank=True)
+    erp_status = models.CharField(max_length=40, blank=True)  # the ERP's own status word after the attempt
     error_category = models.CharField(max_length=20, choices=ErrorCategory.choices, blank=True)
     error_field = models.CharField(max_length=50, blank=True)
     erp_message = models.TextField(blank=True)

@@ -13,8 +13,11 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Exists, Max, Min, OuterRef, Q, QuerySet
 from django.urls import reverse
 from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from documents.models import Document
+from integrations import stored_text
 from integrations.models import BulkResync, ErpEntry, ErrorCategory, Integration, SyncAttempt, SyncJob
 from roger.models import Company
 
@@ -22,12 +25,12 @@ LOG_PAGE_SIZE = 50
 
 # Badge states, in the order a filter offers them.
 SYNC_STATES = [
-    ("synced", "Synced"),
-    ("queued", "Queued"),
-    ("failed", "Failed"),
-    ("blocked", "Blocked"),
-    ("not_synced", "Not synced"),
-    ("attention", "Requires attention"),
+    ("synced", gettext_lazy("Synced")),
+    ("queued", gettext_lazy("Queued")),
+    ("failed", gettext_lazy("Failed")),
+    ("blocked", gettext_lazy("Blocked")),
+    ("not_synced", gettext_lazy("Not synced")),
+    ("attention", gettext_lazy("Requires attention")),
 ]
 _BAD_STATES = (ErpEntry.State.FAILED, ErpEntry.State.UNCERTAIN)
 
@@ -49,7 +52,7 @@ class Badge:
 
 
 def _when(value) -> str:
-    return formats.date_format(timezone.localtime(value), "Y-m-d H:i") if value else ""
+    return formats.date_format(timezone.localtime(value), "SHORT_DATETIME_FORMAT") if value else ""
 
 
 def _badge(document: Document, integration: Integration, entries: dict[str, ErpEntry], job: dict | None) -> Badge:
@@ -58,48 +61,52 @@ def _badge(document: Document, integration: Integration, entries: dict[str, ErpE
 
     if job is not None:
         if job["state"] == SyncJob.State.PAUSED:
-            return make("queued", "Paused", "waiting for the integration to be reconnected")
+            return make("queued", _("Paused"), _("waiting for the integration to be reconnected"))
         if any(e.state == ErpEntry.State.UNCERTAIN for e in entries.values()):
             # A write whose outcome is unknown is being waited out, not a failure (issue #11).
             return make(
                 "queued",
-                "Pending",
-                f"the outcome of the last write is unknown; Roger checks the ERP again at "
-                f"{_when(job['next_attempt_at'])} before writing anything",
+                _("Pending"),
+                _(
+                    "the outcome of the last write is unknown; Roger checks the ERP again at %(time)s before writing anything"
+                )
+                % {"time": _when(job["next_attempt_at"])},
             )
         if job["attempts"]:
-            return make("queued", "Retrying", f"temporary error, will retry at {_when(job['next_attempt_at'])}")
-        return make("queued", "Queued", "a sync is queued or running")
+            return make(
+                "queued",
+                _("Retrying"),
+                _("temporary error, will retry at %(time)s") % {"time": _when(job["next_attempt_at"])},
+            )
+        return make("queued", _("Queued"), _("a sync is queued or running"))
     failed = [e for e in entries.values() if e.state in _BAD_STATES or (e.needs_attention and not e.booked)]
     if failed:
         entry = failed[0]
-        text = entry.error_message or "the last sync failed"
-        return make(
-            "failed",
-            "Failed",
-            f"{entry.get_kind_display()}: {text}" + (f" — {entry.error_hint}" if entry.error_hint else ""),
-        )
+        text = stored_text.translate(entry.error_message) or _("the last sync failed")
+        hint = stored_text.translate(entry.error_hint)
+        return make("failed", _("Failed"), f"{entry.get_kind_display()}: {text}" + (f" — {hint}" if hint else ""))
     blocked = [e for e in entries.values() if e.state == ErpEntry.State.BLOCKED]
     if blocked:
         entry = blocked[0]
         return make(
             "blocked",
-            "Blocked",
-            f"{entry.get_kind_display()} is booked in the ERP: {entry.booked_reason or entry.error_message}",
+            _("Blocked"),
+            _("%(entry)s is booked in the ERP: %(reason)s")
+            % {
+                "entry": entry.get_kind_display(),
+                "reason": stored_text.translate(entry.booked_reason or entry.error_message),
+            },
         )
     wanted = ["bill", "payment"] if document.is_paid else ["bill"]
     if all(k in entries and entries[k].state == ErpEntry.State.SYNCED for k in wanted):
         numbers = ", ".join(
             f"{entries[k].get_kind_display()} {entries[k].erp_number or entries[k].erp_id}" for k in wanted
         )
-        return make(
-            "synced",
-            "Synced",
-            f"{numbers}; last synced {_when(max(entries[k].last_synced_at or timezone.now() for k in wanted))}",
-        )
+        when = _when(max(entries[k].last_synced_at or timezone.now() for k in wanted))
+        return make("synced", _("Synced"), _("%(numbers)s; last synced %(when)s") % {"numbers": numbers, "when": when})
     if not document.is_synced_state:
-        return make("not_synced", "Not synced", "documents are synced from approval on")
-    return make("not_synced", "Not synced", "not in the ERP yet")
+        return make("not_synced", _("Not synced"), _("documents are synced from approval on"))
+    return make("not_synced", _("Not synced"), _("not in the ERP yet"))
 
 
 def badges_for(*, company: Company, documents: Sequence[Document]) -> None:
@@ -179,11 +186,11 @@ class AttentionGroup:
 def _fix(category: str, integration_id: int, first_document_id: int, documents: int) -> tuple[str, str]:
     settings_url = reverse("integrations:settings")
     if category == ErrorCategory.SETUP:
-        return f"{settings_url}#mappings-{integration_id}", "Fix the mapping"
+        return f"{settings_url}#mappings-{integration_id}", _("Fix the mapping")
     if category == ErrorCategory.AUTHENTICATION:
-        return f"{settings_url}#integration-{integration_id}", "Reconnect the integration"
+        return f"{settings_url}#integration-{integration_id}", _("Reconnect the integration")
     url = reverse("integrations:document_tab", args=[first_document_id]) + f"?integration={integration_id}"
-    return url, "Open the document" if documents == 1 else "Open the first document"
+    return url, _("Open the document") if documents == 1 else _("Open the first document")
 
 
 def attention_groups(company: Company) -> list[AttentionGroup]:
@@ -203,13 +210,13 @@ def attention_groups(company: Company) -> list[AttentionGroup]:
                 integration_id=row["integration_id"],
                 integration=row["integration__name"],
                 category=row["error_category"],
-                message=row["error_message"] or "The last sync failed.",
+                message=row["error_message"],  # empty: shown as "The last sync failed."
                 hint=row["hint"] or "",
                 documents=row["documents"],
                 first_document_id=row["first"],
                 fix_url=url,
                 fix_label=label,
-                category_label=labels.get(row["error_category"], "Error"),
+                category_label=str(labels.get(row["error_category"], _("Error"))),
             )
         )
     return groups
@@ -220,8 +227,7 @@ def attention_group_document_ids(*, company: Company, integration_id: int, categ
     qs = ErpEntry.objects.filter(
         integration__company=company, integration_id=integration_id, needs_attention=True, error_category=category
     )
-    # An empty message in the group is shown as a default text; match the stored empty string then.
-    qs = qs.filter(error_message=message) if message != "The last sync failed." else qs.filter(error_message="")
+    qs = qs.filter(error_message=message)
     return sorted(set(qs.values_list("document_id", flat=True)))
 
 

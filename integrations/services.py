@@ -18,10 +18,11 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from documents.models import Category, Department, VatCode
-from integrations import jobs
-from integrations.connectors.base import CatalogItem, ConnectorError
+from integrations import jobs, stored_text
+from integrations.connectors.base import N_, CatalogItem, ConnectorError
 from integrations.connectors.xero_oauth import TokenSet, XeroOAuthClient
 from integrations.models import Integration
 from integrations.sync import auth
@@ -38,8 +39,10 @@ class IntegrationServiceError(ValidationError):
 
 
 def _erp_message(exc: ConnectorError) -> str:
+    """The connector's message and hint for an admin who is waiting for the answer: in their language."""
     error = exc.error
-    return f"{error.message.rstrip('.')}. {error.hint}".strip() if error.hint else error.message
+    text = f"{error.message.rstrip('.')}. {error.hint}".strip() if error.hint else error.message
+    return stored_text.translate(text)
 
 
 # --- Xero OAuth 2 ----------------------------------------------------------------------------------------------
@@ -49,7 +52,7 @@ def xero_oauth_client(*, redirect_uri: str) -> XeroOAuthClient:
     try:
         return auth.xero_oauth_client(redirect_uri=redirect_uri)
     except auth.XeroNotConfigured as exc:
-        raise IntegrationServiceError(str(exc)) from None
+        raise IntegrationServiceError(stored_text.translate(str(exc))) from None
 
 
 def xero_connect_start(
@@ -87,19 +90,23 @@ def xero_connect_finish(
     """The OAuth callback: check ``state``, exchange the code, list the organisations, save the connection."""
     pending = session.pop(SESSION_KEY, None)
     if not pending or not state or not secrets.compare_digest(str(pending.get("state", "")), state):
-        raise IntegrationServiceError("The Xero sign-in could not be verified (state mismatch). Please try again.")
+        raise IntegrationServiceError(_("The Xero sign-in could not be verified. Please try again."))
     if pending.get("company_id") != membership.company_id:
-        raise IntegrationServiceError("The Xero sign-in was started for another company. Please try again.")
+        raise IntegrationServiceError(_("The Xero sign-in was started for another company. Please try again."))
     if not code:
-        raise IntegrationServiceError("Xero did not return an authorisation code. Please try again.")
+        raise IntegrationServiceError(_("Xero did not return an authorisation code. Please try again."))
     client = xero_oauth_client(redirect_uri=redirect_uri)
     try:
         tokens = client.exchange_code(code)
         tenants = [t for t in client.connections(tokens.access_token) if t.tenant_type in ("ORGANISATION", "")]
     except ConnectorError as exc:
-        raise IntegrationServiceError(f"Connecting to Xero failed: {_erp_message(exc)}") from None
+        raise IntegrationServiceError(
+            _("Connecting to Xero failed: %(reason)s") % {"reason": _erp_message(exc)}
+        ) from None
     if not tenants:
-        raise IntegrationServiceError("Your Xero user has no organisation Roger may use. Add one in Xero, then retry.")
+        raise IntegrationServiceError(
+            _("Your Xero user has no organisation Roger may use. Add one in Xero, then retry.")
+        )
     return _save_xero(membership, pending.get("integration_id"), tokens, tenants)
 
 
@@ -121,7 +128,7 @@ def _save_xero(membership: Membership, integration_id: int | None, tokens: Token
         jobs.resume_integration(integration.pk)
         return ConnectResult(integration, needs_tenant_choice=False)
     integration.settings["pending_tenants"] = choices
-    integration.connection_message = "Choose the Xero organisation Roger should use."
+    integration.connection_message = N_("Choose the Xero organisation Roger should use.")
     integration.save()
     return ConnectResult(integration, needs_tenant_choice=True)
 
@@ -131,7 +138,7 @@ def _set_tenant(integration: Integration, chosen: Mapping[str, str]) -> None:
     integration.settings["tenant_name"] = chosen["tenant_name"]
     integration.settings.pop("pending_tenants", None)
     integration.connection = Integration.Connection.CONNECTED
-    integration.connection_message = f"Connected to {chosen['tenant_name']}."
+    integration.connection_message = N_("Connected to {organisation}.").format(organisation=chosen["tenant_name"])
 
 
 def _free_name(company, base: str) -> str:
@@ -151,7 +158,7 @@ def xero_choose_tenant(*, integration: Integration, tenant_id: str) -> Integrati
             integration.save()
             jobs.resume_integration(integration.pk)
             return integration
-    raise IntegrationServiceError({"tenant_id": "Choose one of the organisations listed."})
+    raise IntegrationServiceError({"tenant_id": _("Choose one of the organisations listed.")})
 
 
 # --- e-conomic -------------------------------------------------------------------------------------------------
@@ -179,17 +186,17 @@ def economic_connect(
             name=name or _free_name(membership.company, "e-conomic"),
         )
     elif integration.kind != Integration.Kind.ECONOMIC:
-        raise IntegrationServiceError("This is not an e-conomic integration.")
+        raise IntegrationServiceError(_("This is not an e-conomic integration."))
     credentials = integration.get_credentials() if integration.credentials_encrypted else {}
     if agreement_grant_token.strip():
         credentials["agreement_grant_token"] = agreement_grant_token.strip()
     if app_secret_token.strip():
         credentials["app_secret_token"] = app_secret_token.strip()
     if not credentials.get("agreement_grant_token"):
-        raise IntegrationServiceError({"agreement_grant_token": "Paste the agreement grant token from e-conomic."})
+        raise IntegrationServiceError({"agreement_grant_token": _("Paste the agreement grant token from e-conomic.")})
     if not credentials.get("app_secret_token") and not settings.ECONOMIC_APP_SECRET_TOKEN:
         raise IntegrationServiceError(
-            {"app_secret_token": "Roger has no e-conomic app configured here: paste your app's secret token."}
+            {"app_secret_token": _("Roger has no e-conomic app configured here: paste your app's secret token.")}
         )
     integration.set_credentials(credentials)
     integration.settings["journal_number"] = int(journal_number)
@@ -229,12 +236,16 @@ def integration_test_connection(*, integration: Integration) -> ConnectionCheck:
             integration.refresh_from_db(fields=["connection", "connection_message"])
         return check
     except ImportError:
-        return ConnectionCheck(False, "The sync engine is not installed yet, so the connection cannot be tested.")
+        return ConnectionCheck(False, N_("The sync engine is not installed yet, so the connection cannot be tested."))
     if info.ok:
-        message = f"Connected to {info.organisation}." if info.organisation else "Connected."
+        message = (
+            N_("Connected to {organisation}.").format(organisation=info.organisation)
+            if info.organisation
+            else N_("Connected.")
+        )
         _set_connection(integration, Integration.Connection.CONNECTED, message)
         return ConnectionCheck(True, message)
-    return ConnectionCheck(False, info.message or "The ERP refused the connection.")
+    return ConnectionCheck(False, info.message or N_("The ERP refused the connection."))
 
 
 def _set_connection(integration: Integration, state: str, message: str) -> None:
@@ -270,11 +281,12 @@ def integration_catalogues(*, integration: Integration, refresh: bool = False) -
         )
     except ConnectorError as exc:
         raise IntegrationServiceError(
-            f"Could not load the lists from {integration.name}: {_erp_message(exc)}"
+            _("Could not load the lists from %(name)s: %(reason)s")
+            % {"name": integration.name, "reason": _erp_message(exc)}
         ) from None
     except ImportError:
         raise IntegrationServiceError(
-            "The sync engine is not installed yet, so the ERP's lists cannot be read."
+            _("The sync engine is not installed yet, so the ERP's lists cannot be read.")
         ) from None
     cache.set(_catalogue_key(integration), catalogues, CATALOGUE_TTL)
     return catalogues
@@ -308,7 +320,7 @@ def integration_save_mappings(
 def _check_ids(model, company_id: int, values: Mapping[int, str], field: str) -> None:
     ids = {int(k) for k in values}
     if ids and model.objects.filter(company_id=company_id, pk__in=ids).count() != len(ids):
-        raise IntegrationServiceError({field: "Unknown ids in the mapping."})
+        raise IntegrationServiceError({field: _("Unknown ids in the mapping.")})
 
 
 def integration_set_options(

@@ -20,4 +20,5 @@ urlpatterns = [
     path("bulk/", views.bulk_resync, name="bulk_resync"),
     path("bulk/<int:pk>/", views.bulk_status, name="bulk_status"),
     path("attention/resync/", views.attention_resync, name="attention_resync"),
+    path("attention/", views.attention_groups, name="attention_groups"),
 ]

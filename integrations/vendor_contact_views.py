@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
 from integrations import vendor_contacts
@@ -45,8 +46,14 @@ def integration_contacts(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(
                 request,
-                f"{integration.name}: {chosen} supplier{'s' if chosen != 1 else ''} chosen, {cleared} cleared. "
-                "Re-sync the documents waiting under Requires attention.",
+                ngettext(
+                    "%(name)s: %(chosen)s supplier chosen, %(cleared)s cleared. "
+                    "Re-sync the documents waiting under Requires attention.",
+                    "%(name)s: %(chosen)s suppliers chosen, %(cleared)s cleared. "
+                    "Re-sync the documents waiting under Requires attention.",
+                    chosen,
+                )
+                % {"name": integration.name, "chosen": chosen, "cleared": cleared},
             )
             url = reverse("integrations:contacts", args=[integration.pk])
             return redirect(f"{url}?q={query}&page={page.number}" if query or page.number > 1 else url)

@@ -15,6 +15,7 @@ from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.db import transaction
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
 from documents.models import Vendor
 from integrations.connectors.base import CatalogItem, ConnectorError
@@ -44,7 +45,8 @@ def contact_catalogue(*, integration: Integration, refresh: bool = False) -> lis
         contacts = [c for c in _connector(integration).contacts() if c.active]
     except ConnectorError as exc:
         raise IntegrationServiceError(
-            f"Could not load the contacts from {integration.name}: {_erp_message(exc)}"
+            _("Could not load the contacts from %(name)s: %(reason)s")
+            % {"name": integration.name, "reason": _erp_message(exc)}
         ) from None
     contacts.sort(key=lambda c: c.name.casefold())
     cache.set(key, contacts, CATALOGUE_TTL)
@@ -90,7 +92,7 @@ def save_vendor_contacts(
         Vendor.objects.filter(company_id=integration.company_id, pk__in=list(choices)).values_list("pk", flat=True)
     )
     if vendors != set(choices):
-        raise IntegrationServiceError("Unknown vendors in the choice.")
+        raise IntegrationServiceError(_("Unknown vendors in the choice."))
     names = {c.code: c.name for c in catalogue}
     unknown = sorted(code for code in choices.values() if code and code not in names)
     if unknown:

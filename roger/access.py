@@ -12,6 +12,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied
 from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest
+from django.utils.translation import gettext as _
 
 from roger.models import Membership
 
@@ -25,24 +26,24 @@ def membership_for(request: HttpRequest) -> Membership:
         return cached
     user: AbstractBaseUser = request.user  # type: ignore[assignment]
     if not user.is_authenticated:
-        raise PermissionDenied("Sign in first.")
+        raise PermissionDenied(_("Sign in first."))
     memberships = Membership.objects.select_related("company").filter(user=user).order_by("company__name")
     wanted = request.session.get("company_id")
     membership = (memberships.filter(company_id=wanted).first() if wanted else None) or memberships.first()
     if membership is None:
-        raise PermissionDenied("Your user is not a member of any company.")
+        raise PermissionDenied(_("Your user is not a member of any company."))
     request._roger_membership = membership  # type: ignore[attr-defined]
     return membership
 
 
 def require_editor(membership: Membership) -> None:
     if not membership.can_edit:
-        raise PermissionDenied("Viewers can look but not change anything.")
+        raise PermissionDenied(_("Viewers can look but not change anything."))
 
 
 def require_admin(membership: Membership) -> None:
     if not membership.is_admin:
-        raise PermissionDenied("Only company admins can change integration settings.")
+        raise PermissionDenied(_("Only company admins can change integration settings."))
 
 
 def get_for_company(queryset: QuerySet[M], membership: Membership, **lookup: object) -> M:
@@ -50,4 +51,6 @@ def get_for_company(queryset: QuerySet[M], membership: Membership, **lookup: obj
     try:
         return queryset.get(company=membership.company, **lookup)
     except (queryset.model.DoesNotExist, ValueError, TypeError) as exc:
-        raise Http404(f"No {queryset.model._meta.verbose_name} matches the given query.") from exc
+        raise Http404(
+            _("No %(object)s matches the given query.") % {"object": queryset.model._meta.verbose_name}
+        ) from exc

@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 
+from roger import languages as roger_languages
 from roger.access import membership_for
 
 
@@ -13,3 +15,12 @@ def membership(request: HttpRequest) -> dict[str, object]:
         return {"membership": membership_for(request)}
     except PermissionDenied:
         return {}
+
+
+def languages(request: HttpRequest) -> dict[str, object]:
+    """The language switcher: the languages, and what this user chose ("" = as the browser says)."""
+    session = getattr(request, "session", None)
+    return {
+        "roger_languages": settings.LANGUAGES,
+        "chosen_language": session.get(roger_languages.SESSION_KEY, "") if session is not None else "",
+    }

@@ -4,7 +4,11 @@ from collections.abc import Callable
 
 from django.contrib.messages import get_messages
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import translation
 from django_htmx.http import trigger_client_event
+
+from roger import languages
 
 
 class HtmxMessagesMiddleware:
@@ -21,3 +25,35 @@ class HtmxMessagesMiddleware:
         if items:
             trigger_client_event(response, "toast", {"items": items})
         return response
+
+
+class UserLanguageMiddleware:
+    """The signed-in user's chosen language, over the browser's (``LocaleMiddleware`` ran before, from the
+    Accept-Language header or the language cookie).  Read from the session: no query per request."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        chosen = request.session.get(languages.SESSION_KEY, "") if request.user.is_authenticated else ""
+        if chosen and languages.supported(chosen) and chosen != translation.get_language():
+            translation.activate(chosen)
+            request.LANGUAGE_CODE = chosen
+        return self.get_response(request)
+
+
+class MethodNotAllowedPageMiddleware:
+    """Django's ``require_POST`` and friends answer with an empty 405; a person gets a page saying what happened
+    (the ``Allow`` header stays).  htmx requests keep the empty answer."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if response.status_code != 405 or response.content or getattr(request, "htmx", False):
+            return response
+        page = render(request, "405.html", {"allowed": response.get("Allow", "")}, status=405)
+        if "Allow" in response:
+            page["Allow"] = response["Allow"]
+        return page

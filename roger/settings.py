@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -50,6 +51,8 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    # Search without diacritics on PostgreSQL (unaccent, trigram indexes); harmless on SQLite.
+    "django.contrib.postgres",
     "django_htmx",
     "django_q",
     "roger",
@@ -61,13 +64,19 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The browser's language (Accept-Language, or the language cookie the switcher sets) ...
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # ... unless the signed-in user chose one in their profile (kept in the session: no query per request).
+    "roger.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "roger.middleware.HtmxMessagesMiddleware",
+    # Django answers a wrong method with an empty 405; people get a page that says what happened.
+    "roger.middleware.MethodNotAllowedPageMiddleware",
 ]
 
 ROOT_URLCONF = "roger.urls"
@@ -84,6 +93,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "roger.context_processors.membership",
+                "roger.context_processors.languages",
             ],
         },
     },
@@ -120,16 +130,35 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "documents:list"
 LOGOUT_REDIRECT_URL = "login"
 
-LANGUAGE_CODE = "en-gb"
+# --- languages and formats (R18) ---------------------------------------------------------------------------
+# Danish and English; the user's choice in their profile wins, then the browser's Accept-Language.  English is
+# the fallback for a browser that asks for neither (a reader of another language more likely reads English).
+LANGUAGE_CODE = "en"
+LANGUAGES = [("da", "Dansk"), ("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = os.environ.get("TIME_ZONE", "Europe/Copenhagen")
 USE_I18N = True
 USE_TZ = True
+# Roger's English formats are unambiguous and 24-hour (1 Oct 2026, 14:30), not the US defaults of Django's "en".
+FORMAT_MODULE_PATH = ["roger.formats"]
+# Off on purpose: with it on, Django would also group every integer a template prints — ids in URLs, form values
+# and data attributes ("doc-1.234").  Amounts are grouped explicitly instead: the ``money`` filter, and
+# ``roger.amounts.AmountField`` reads the locale's thousands separator (documents/forms.py).
+USE_THOUSAND_SEPARATOR = False
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = BASE_DIR / "staticfiles"
+# Documents' files (R17) go through Django's storage API: the file system under ROGER_MEDIA_ROOT by default, or any
+# django-storages backend (ROGER_FILE_STORAGE="storages.backends.s3.S3Storage" with ROGER_FILE_STORAGE_OPTIONS as
+# JSON).  They are never served from a public URL: a view checks the reader's company first.
+MEDIA_ROOT = Path(os.environ.get("ROGER_MEDIA_ROOT", str(BASE_DIR / "media")))
+ROGER_DOCUMENT_MAX_BYTES = envint("ROGER_DOCUMENT_MAX_BYTES", str(10 * 1024 * 1024))
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": {
+        "BACKEND": os.environ.get("ROGER_FILE_STORAGE", "django.core.files.storage.FileSystemStorage"),
+        "OPTIONS": json.loads(os.environ.get("ROGER_FILE_STORAGE_OPTIONS", "{}")),
+    },
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG

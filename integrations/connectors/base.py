@@ -356,3 +356,10 @@ def batch_idempotency_key(prefix: str, items: Sequence[WriteItem], limit: int = 
 def chunks[T](seq: Sequence[T], size: int) -> Iterator[Sequence[T]]:
     for start in range(0, len(seq), size):
         yield seq[start : start + size]
+
+
+def N_(message: str) -> str:
+    """Marks a message Roger writes in English and stores (log records, entries, connection states) so that
+    ``makemessages`` collects it; ``integrations.stored_text`` translates it when a person reads it.  Connectors
+    cannot import Django, so the marker does nothing here.  Parameterised: ``N_("… “{name}” …").format(name=…)``."""
+    return message

@@ -26,7 +26,7 @@ from typing import Any
 import requests
 from requests.adapters import HTTPAdapter
 
-from integrations.connectors.base import ConnectorError, ErpError, ErrorCategory
+from integrations.connectors.base import N_, ConnectorError, ErpError, ErrorCategory
 
 USER_AGENT = "Roger-ERP-Sync/0.1 (+https://github.com/roger; bills and payments)"
 DEFAULT_TIMEOUT: tuple[float, float] = (3.05, 30.0)
@@ -100,11 +100,13 @@ def parse_json_response(response: requests.Response, *, erp: str, write: bool) -
         raise ConnectorError(
             ErpError(
                 category=ErrorCategory.TEMPORARY,
-                message=f"{erp} returned an unreadable response (HTTP {response.status_code}, {content_type})",
+                message=N_("{erp} returned an unreadable response (HTTP {status}, {content_type})").format(
+                    erp=erp, status=response.status_code, content_type=content_type
+                ),
                 hint=(
-                    f"{erp} may have saved the change; Roger checks before sending it again."
+                    N_("{erp} may have saved the change; Roger checks before sending it again.").format(erp=erp)
                     if write
-                    else f"{erp} seems to be having trouble; Roger will try again."
+                    else N_("{erp} seems to be having trouble; Roger will try again.").format(erp=erp)
                 ),
                 uncertain=write,
                 code="unreadable_response",
@@ -156,20 +158,20 @@ def network_error(exc: requests.RequestException, *, erp: str, write: bool) -> C
     # A connect timeout means the request never left: even a write is certainly not processed.
     sent = not isinstance(exc, requests.ConnectTimeout)
     if isinstance(exc, requests.Timeout):
-        what = "did not answer in time"
+        message = N_("{erp} did not answer in time ({error})")
     elif isinstance(exc, requests.ConnectionError):
-        what = "could not be reached or dropped the connection"
+        message = N_("{erp} could not be reached or dropped the connection ({error})")
     else:
-        what = "could not be talked to"
+        message = N_("{erp} could not be talked to ({error})")
     uncertain = write and sent
     return ConnectorError(
         ErpError(
             category=ErrorCategory.TEMPORARY,
-            message=f"{erp} {what} ({type(exc).__name__})",
+            message=message.format(erp=erp, error=type(exc).__name__),
             hint=(
-                f"{erp} may have saved the change; Roger checks before sending it again."
+                N_("{erp} may have saved the change; Roger checks before sending it again.").format(erp=erp)
                 if uncertain
-                else "Roger will try again."
+                else N_("Roger will try again.")
             ),
             uncertain=uncertain,
             code=type(exc).__name__,

@@ -24,7 +24,7 @@ import requests
 from oauthlib.oauth2 import InvalidClientError, InvalidGrantError, OAuth2Error
 from requests_oauthlib import OAuth2Session
 
-from integrations.connectors.base import ConnectorError, ErpError, ErrorCategory
+from integrations.connectors.base import N_, ConnectorError, ErpError, ErrorCategory
 from integrations.connectors.http import (
     DEFAULT_TIMEOUT,
     loads,
@@ -118,7 +118,7 @@ def _auth_error(message: str, *, code: str | None = None, status: int | None = N
         ErpError(
             category=ErrorCategory.AUTHENTICATION,
             message=message,
-            hint="Reconnect the Xero integration in the integration settings.",
+            hint=N_("Reconnect the Xero integration in the integration settings."),
             code=code,
             status=status,
         )
@@ -131,8 +131,8 @@ def _check_token_response(response: requests.Response) -> requests.Response:
         raise ConnectorError(
             ErpError(
                 category=ErrorCategory.TEMPORARY,
-                message=f"Xero's login service is unavailable (HTTP {response.status_code})",
-                hint="Roger will try again; the previous refresh token stays valid for 30 minutes.",
+                message=N_("Xero's login service is unavailable (HTTP {status})").format(status=response.status_code),
+                hint=N_("Roger will try again; the previous refresh token stays valid for 30 minutes."),
                 retry_after=parse_retry_after(response.headers.get("Retry-After")),
                 status=response.status_code,
             )
@@ -143,8 +143,10 @@ def _check_token_response(response: requests.Response) -> requests.Response:
         raise ConnectorError(
             ErpError(
                 category=ErrorCategory.TEMPORARY,
-                message=f"Xero's login service returned an unreadable response (HTTP {response.status_code})",
-                hint="Roger will try again.",
+                message=N_("Xero's login service returned an unreadable response (HTTP {status})").format(
+                    status=response.status_code
+                ),
+                hint=N_("Roger will try again."),
                 code="unreadable_response",
                 status=response.status_code,
             )
@@ -226,13 +228,15 @@ class XeroOAuthClient:
         except requests.RequestException as exc:
             raise network_error(exc, erp=ERP, write=False) from None
         if response.status_code in (401, 403):
-            raise _auth_error("Xero refused the access token when listing organisations", status=response.status_code)
+            raise _auth_error(
+                N_("Xero refused the access token when listing organisations"), status=response.status_code
+            )
         _check_token_response(response)
         if response.status_code != 200:
             raise ConnectorError(
                 ErpError(
                     ErrorCategory.TEMPORARY,
-                    f"Xero answered HTTP {response.status_code} when listing organisations",
+                    N_("Xero answered HTTP {status} when listing organisations").format(status=response.status_code),
                     status=response.status_code,
                 )
             )
@@ -272,29 +276,32 @@ class XeroOAuthClient:
                 except Warning as warning:  # oauthlib: "Scope has changed" — the token is still good
                     token = getattr(warning, "token", None)
                     if token is None:
-                        raise _auth_error("Xero's token response could not be read") from None
+                        raise _auth_error(N_("Xero's token response could not be read")) from None
         except ConnectorError:
             raise
         except InvalidGrantError:
             raise _auth_error(
                 # What an admin can act on: the grant is gone (disconnected in Xero, or unused for 60 days).
-                "Xero no longer accepts Roger's connection: it was disconnected in Xero or has expired (invalid_grant)",
+                N_("Xero no longer accepts Roger's connection: it was disconnected in Xero or has expired"),
                 code="invalid_grant",
                 status=400,
             ) from None
         except InvalidClientError:
             raise _auth_error(
-                "Xero refused Roger's app credentials (invalid_client)", code="invalid_client", status=401
+                N_("Xero refused Roger's app credentials: check XERO_CLIENT_ID and XERO_CLIENT_SECRET"),
+                code="invalid_client",
+                status=401,
             ) from None
         except OAuth2Error as exc:
-            raise _auth_error(
-                f"Xero refused the sign-in ({exc.error})", code=str(exc.error), status=exc.status_code
-            ) from None
+            raise _auth_error(N_("Xero refused the sign-in"), code=str(exc.error), status=exc.status_code) from None
         except requests.RequestException as exc:
             raise network_error(exc, erp=ERP, write=False) from None
         except ValueError as exc:  # oauthlib's "missing token" and other malformed answers
             raise ConnectorError(
-                ErpError(ErrorCategory.TEMPORARY, redact(f"Xero's token response was not usable: {exc}", secrets))
+                ErpError(
+                    ErrorCategory.TEMPORARY,
+                    redact(N_("Xero's token response was not usable: {reason}").format(reason=exc), secrets),
+                )
             ) from None
         return _token_set(token, fallback_refresh)
 
@@ -302,7 +309,7 @@ class XeroOAuthClient:
 def _token_set(token: Mapping[str, Any], fallback_refresh: str) -> TokenSet:
     access = str(token.get("access_token") or "")
     if not access:
-        raise ConnectorError(ErpError(ErrorCategory.TEMPORARY, "Xero's token response had no access token"))
+        raise ConnectorError(ErpError(ErrorCategory.TEMPORARY, N_("Xero's token response had no access token")))
     expires_at = token.get("expires_at")
     if expires_at is None:
         expires_at = datetime.now(UTC).timestamp() + float(token.get("expires_in") or 1800)

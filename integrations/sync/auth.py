@@ -28,11 +28,11 @@ from django.db import DatabaseError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from integrations.connectors.base import ConnectorError, ErpError, ErrorCategory
+from integrations.connectors.base import N_, ConnectorError, ErpError, ErrorCategory
 from integrations.models import Integration
 
 REFRESH_AHEAD = dt.timedelta(minutes=5)  # Xero's access tokens live 30 minutes
-PAUSED_NOTE = "Syncing is paused: reconnect it and Roger sends the latest data, including changes made meanwhile."
+PAUSED_NOTE = N_("Syncing is paused: reconnect it and Roger sends the latest data, including changes made meanwhile.")
 
 
 # The sandbox accepts any client; the demo (`make run`) sets no Xero app, so it uses this one there.
@@ -49,7 +49,7 @@ def xero_app_credentials() -> tuple[str, str]:
         return settings.XERO_CLIENT_ID, settings.XERO_CLIENT_SECRET
     if settings.XERO_LOGIN_URL.startswith(settings.ROGER_SANDBOX_URL):
         return SANDBOX_CLIENT
-    raise XeroNotConfigured("Xero is not configured: set XERO_CLIENT_ID and XERO_CLIENT_SECRET.")
+    raise XeroNotConfigured(N_("Xero is not configured: set XERO_CLIENT_ID and XERO_CLIENT_SECRET."))
 
 
 def xero_scopes() -> tuple[str, ...]:
@@ -188,7 +188,9 @@ class DbTokenSource:
         refresh_token = credentials.get("refresh_token")
         if not refresh_token:
             raise ConnectorError(
-                ErpError(ErrorCategory.AUTHENTICATION, "Roger holds no Xero refresh token.", hint="Reconnect Xero.")
+                ErpError(
+                    ErrorCategory.AUTHENTICATION, N_("Roger holds no Xero refresh token."), hint=N_("Reconnect Xero.")
+                )
             )
         return refresh_token
 
@@ -204,8 +206,8 @@ class DbTokenSource:
         return ConnectorError(
             ErpError(
                 ErrorCategory.TEMPORARY,
-                "Xero renewed Roger's access but Roger could not save it; the renewal will be repeated.",
-                hint="Nothing to do: Roger retries automatically.",
+                N_("Xero renewed Roger's access but Roger could not save it; the renewal will be repeated."),
+                hint=N_("Nothing to do: Roger retries automatically."),
                 code="token_not_stored",
             )
         )

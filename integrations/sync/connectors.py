@@ -8,7 +8,7 @@ from __future__ import annotations
 from django.conf import settings
 
 from integrations.connectors import get_connector_class
-from integrations.connectors.base import Connector, ConnectorError, ErpError, ErrorCategory, Throttle
+from integrations.connectors.base import N_, Connector, ConnectorError, ErpError, ErrorCategory, Throttle
 from integrations.models import Integration
 from integrations.sync.auth import DbTokenSource, xero_scopes
 from integrations.sync.limiter import DbThrottle
@@ -24,7 +24,7 @@ def build_connector(integration: Integration, *, throttle: Throttle | None = Non
     if integration.kind == Integration.Kind.XERO:
         tenant_id = integration.settings.get("tenant_id")
         if not tenant_id:
-            raise _setup_error("No Xero organisation is connected.", "Connect Xero in Integrations settings.")
+            raise _setup_error(N_("No Xero organisation is connected."), N_("Connect Xero in Integrations settings."))
         return cls(
             api_url=settings.XERO_API_URL,
             tenant_id=tenant_id,
@@ -42,10 +42,12 @@ def build_connector(integration: Integration, *, throttle: Throttle | None = Non
         journal = integration.settings.get("journal_number")
         if not grant or not app_secret:
             raise _setup_error(
-                "e-conomic tokens are missing.", "Enter the agreement grant token in Integrations settings."
+                N_("e-conomic tokens are missing."), N_("Enter the agreement grant token in Integrations settings.")
             )
         if not journal:
-            raise _setup_error("No e-conomic journal is chosen.", "Choose the journal Roger books into in settings.")
+            raise _setup_error(
+                N_("No e-conomic journal is chosen."), N_("Choose the journal Roger books into in settings.")
+            )
         return cls(
             api_url=settings.ECONOMIC_API_URL,
             apis_url=settings.ECONOMIC_APIS_URL,

@@ -32,7 +32,7 @@ from collections.abc import Iterator, Mapping
 from django.conf import settings
 from django.db import connection, transaction
 
-from integrations.connectors.base import ConnectorError, ErpError, ErrorCategory
+from integrations.connectors.base import N_, ConnectorError, ErpError, ErrorCategory
 from integrations.connectors.http import header_int
 from integrations.models import Integration, RateLimit
 
@@ -58,7 +58,7 @@ def parked_error(wait: float) -> ConnectorError:
     return ConnectorError(
         ErpError(
             ErrorCategory.TEMPORARY,
-            "The ERP's rate limit is used up for now; Roger waits and continues automatically.",
+            N_("The ERP's rate limit is used up for now; Roger waits and continues automatically."),
             retry_after=wait,
             code="parked",
         )

@@ -12,7 +12,10 @@ from django.conf import settings
 from django.urls import reverse
 
 from documents.models import Document
+from documents.services import credited
+from integrations.connectors.attachments import FileRef
 from integrations.connectors.base import (
+    N_,
     BillData,
     BillLine,
     ErpError,
@@ -41,7 +44,9 @@ def payment_marker(document: Document) -> str:
 
 
 def _setup(integration: Integration, message: str, field: str) -> MappingError:
-    hint = f"Map it in Integrations settings → {integration.name} → Mappings, then re-sync."
+    hint = N_("Map it in Integrations settings → {integration} → Mappings, then re-sync.").format(
+        integration=integration.name
+    )
     return MappingError(ErpError(ErrorCategory.SETUP, message, field=field, hint=hint))
 
 
@@ -65,7 +70,9 @@ def _tracking(document: Document, integration: Integration) -> tuple[TrackingRef
     if not option:
         raise _setup(
             integration,
-            f"Department “{document.department.name}” is not mapped to a tracking option in {integration.name}.",
+            N_("Department “{department}” is not mapped to a tracking option in {integration}.").format(
+                department=document.department.name, integration=integration.name
+            ),
             "department",
         )
     category, _, name = str(option).partition(": ")
@@ -73,24 +80,25 @@ def _tracking(document: Document, integration: Integration) -> tuple[TrackingRef
 
 
 def _check_amounts(document: Document) -> None:
+    sign = -1 if document.is_credit_note else 1  # a credit note is negative in Roger, positive towards the ERP
     for field in ("total", "vat"):
-        value: Decimal = getattr(document, field)
+        value: Decimal = getattr(document, field) * sign
         if value < 0 or value.as_tuple().exponent < -2:  # type: ignore[operator]
             raise MappingError(
                 ErpError(
                     ErrorCategory.VALIDATION,
-                    f"The {field} {value} is not a valid amount.",
+                    N_("The {field} {value} is not a valid amount.").format(field=field, value=value),
                     field=field,
-                    hint="Correct the amount in Roger, then re-sync.",
+                    hint=N_("Correct the amount in Roger, then re-sync."),
                 )
             )
-    if document.vat > document.total:
+    if document.vat * sign > document.total * sign:
         raise MappingError(
             ErpError(
                 ErrorCategory.VALIDATION,
-                "VAT is more than the total.",
+                N_("VAT is more than the total."),
                 field="vat",
-                hint="Correct the VAT in Roger, then re-sync.",
+                hint=N_("Correct the VAT in Roger, then re-sync."),
             )
         )
 
@@ -102,17 +110,22 @@ def bill_data(document: Document, integration: Integration) -> BillData:
         raise MappingError(
             ErpError(
                 ErrorCategory.VALIDATION,
-                "The document has no category.",
+                N_("The document has no category."),
                 field="category",
-                hint="Choose a category on the document, then re-sync.",
+                hint=N_("Choose a category on the document, then re-sync."),
             )
         )
     account = mappings.get("accounts", {}).get(str(document.category_id))
     if not account:
-        code = f" (account {document.category.account_code})" if document.category.account_code else ""
+        if document.category.account_code:
+            message = N_("Category “{category}” (account {code}) is not mapped to an account in {integration}.")
+        else:
+            message = N_("Category “{category}” is not mapped to an account in {integration}.")
         raise _setup(
             integration,
-            f"Category “{document.category.name}”{code} is not mapped to an account in {integration.name}.",
+            message.format(
+                category=document.category.name, code=document.category.account_code, integration=integration.name
+            ),
             "category",
         )
     tax_type = ""
@@ -121,23 +134,26 @@ def bill_data(document: Document, integration: Integration) -> BillData:
         if not tax_type:
             raise _setup(
                 integration,
-                f"VAT code {document.vat_code.code} is not mapped to a tax type in {integration.name}.",
+                N_("VAT code {code} is not mapped to a tax type in {integration}.").format(
+                    code=document.vat_code.code, integration=integration.name
+                ),
                 "vat_code",
             )
     elif document.vat:
         raise MappingError(
             ErpError(
                 ErrorCategory.VALIDATION,
-                "The document has VAT but no VAT code.",
+                N_("The document has VAT but no VAT code."),
                 field="vat_code",
-                hint="Choose a VAT code on the document, then re-sync.",
+                hint=N_("Choose a VAT code on the document, then re-sync."),
             )
         )
     description = document.description or f"{document.vendor.name} {document.invoice_number}"
+    total, vat = abs(document.total), abs(document.vat)  # magnitudes: ``credit_note`` says which way they go
     line = BillLine(
         description=description[:4000],
-        net_amount=document.total - document.vat,
-        vat_amount=document.vat,
+        net_amount=total - vat,
+        vat_amount=vat,
         account_code=str(account),
         tax_type=str(tax_type),
         tracking=_tracking(document, integration),
@@ -149,25 +165,60 @@ def bill_data(document: Document, integration: Integration) -> BillData:
         issue_date=document.issue_date,
         due_date=document.due_date,
         currency=document.currency,
-        total=document.total,
-        vat=document.vat,
+        total=total,
+        vat=vat,
         description=document.description,
         lines=(line,),
         draft=document.status not in (Document.Status.APPROVED, Document.Status.PAID),
+        credit_note=document.is_credit_note,
+        file=document_file(document),
+    )
+
+
+def document_file(document: Document) -> FileRef | None:
+    if not document.file or not document.file_sha256:
+        return None
+    return FileRef(
+        name=document.file_name,
+        content_type=document.file_content_type,
+        size=document.file_size,
+        sha256=document.file_sha256,
     )
 
 
 def paid_amount(document: Document) -> Decimal:
-    """Uses prefetched payments when present (the engine prefetches them for a whole batch)."""
+    """What was paid in money (refunded, for a credit note).  Uses prefetched payments when present (the engine
+    prefetches them for a whole batch).  A bill marked as paid was paid in full less the credit notes correcting
+    it: those are settled by allocation, not by money."""
     if document.marked_paid:
-        return document.total
+        return abs(document.total) - (Decimal("0") if document.is_credit_note else credited(document))
     return sum((p.amount for p in document.payments.all()), Decimal("0"))
 
 
-def payment_data(document: Document, integration: Integration, bill_erp_id: str) -> PaymentData:
+def payment_data(document: Document, integration: Integration, bill_erp_id: str, allocate_to: str = "") -> PaymentData:
+    """The payment entry: for a bill, its payment; for a credit note, its allocation against the bill it corrects
+    (``allocate_to``, that bill's ERP id) or the refund the supplier paid."""
+    if allocate_to:
+        return PaymentData(
+            marker=payment_marker(document),
+            bill_erp_id=bill_erp_id,
+            bill_marker=bill_marker(document),
+            vendor=_vendor(document, integration),
+            invoice_number=document.invoice_number,
+            bank_account="",
+            payment_date=max(document.issue_date, document.credits.issue_date)
+            if document.credits
+            else document.issue_date,
+            amount=abs(document.total),
+            currency=document.currency,
+            reference=f"Credit note {document.invoice_number}"[:255],
+            credit_note=True,
+            allocate_to=allocate_to,
+        )
     bank = integration.mappings.get("bank_account")
     if not bank:
-        raise _setup(integration, f"No bank account is chosen for payments in {integration.name}.", "bank_account")
+        message = N_("No bank account is chosen for payments in {integration}.").format(integration=integration.name)
+        raise _setup(integration, message, "bank_account")
     payments = list(document.payments.all())
     reference = ", ".join(p.reference for p in payments if p.reference) or f"Paid {document.invoice_number}"
     # Known only when every payment recorded what left the bank; a partial figure would book a wrong rate.
@@ -185,4 +236,5 @@ def payment_data(document: Document, integration: Integration, bill_erp_id: str)
         currency=document.currency,
         reference=reference[:255],
         bank_amount=None if document.marked_paid else bank_amount,
+        credit_note=document.is_credit_note,
     )

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from integrations.connectors.base import N_
+
 
 @dataclass(frozen=True)
 class EntryPlan:
@@ -19,6 +21,9 @@ class EntryPlan:
     hint: str = ""  # what the accountant can do
     erp_number: str = ""
     erp_url: str = ""
+    # The document's file on a bill entry (R17): attach / replace / unchanged / refused / not_supported, or "".
+    file: str = ""
+    file_reason: str = ""
 
 
 def plan_document(*, document, integration, kinds=None) -> list[EntryPlan]:
@@ -51,14 +56,14 @@ def plan_document(*, document, integration, kinds=None) -> list[EntryPlan]:
     result: list[EntryPlan] = []
     for kind in kinds:
         if kind == EntryKind.BILL:
-            result.append(bill_error or _as_plan(bill))
+            result.append(bill_error or _with_file(_as_plan(bill), bill, connector))
             continue
         if not document.is_paid:
             result.append(
                 EntryPlan(
                     kind="payment",
                     action="not_applicable",
-                    reason="The vendor payment is synced once the document is paid in full.",
+                    reason=N_("The vendor payment is synced once the document is paid in full."),
                 )
             )
             continue
@@ -68,7 +73,7 @@ def plan_document(*, document, integration, kinds=None) -> list[EntryPlan]:
                 EntryPlan(
                     kind="payment",
                     action="not_applicable",
-                    reason="The vendor bill must be in the ERP before its payment.",
+                    reason=N_("The vendor bill must be in the ERP before its payment."),
                 )
             )
             continue
@@ -107,13 +112,30 @@ def _plan_one(connector, integration, work, history) -> EntryPlan | None:
     return None
 
 
+def _with_file(plan: EntryPlan, work, connector) -> EntryPlan:
+    """What a re-sync does with the document's file: the engine's own rule (its checksum against the attached one)."""
+    from dataclasses import replace
+
+    file = getattr(work.data, "file", None)
+    if file is None or plan.action in ("error", "waiting"):
+        return plan
+    limits = connector.attachment_limits
+    if limits is None:
+        return replace(plan, file="not_supported", file_reason="The ERP takes no files through its API.")
+    if limits.refusal(file):
+        return replace(plan, file="refused", file_reason=limits.refusal(file))
+    if work.entry.attachment_sha256 == file.sha256:
+        return replace(plan, file="unchanged", file_reason=file.name)
+    return replace(plan, file="replace" if work.entry.attachment_erp_id else "attach", file_reason=file.name)
+
+
 def _as_plan(work) -> EntryPlan:
     if work.waiting:
         return EntryPlan(
             kind=str(work.kind),
             action="waiting",
             reason=work.wait_reason,
-            hint="Nothing to do: Roger continues by itself.",
+            hint=N_("Nothing to do: Roger continues by itself."),
         )
     if work.error is not None:
         return EntryPlan(kind=str(work.kind), action="error", reason=work.error.message, hint=work.error.hint)

@@ -20,42 +20,97 @@
   window.rogerToast = showToasts;
 })();
 
-// Bulk selection in the document list (R9): the Re-sync (N) button shows once a row is ticked.
+// Bulk selection in the document list (R9): the Re-sync (N) button shows once a row is ticked.  The selection is
+// kept across the list's pages (sessionStorage), and "select all N documents matching this filter" sends the filter
+// itself (the server reads the documents again), never thousands of ids.
 (function () {
+  const KEY = "roger.selection";
+  function load() {
+    try { return JSON.parse(sessionStorage.getItem(KEY)) || { ids: [], all: false, query: "" }; }
+    catch (e) { return { ids: [], all: false, query: "" }; }
+  }
+  function save(state) { sessionStorage.setItem(KEY, JSON.stringify(state)); }
   function rowBoxes() { return Array.prototype.slice.call(document.querySelectorAll("input[name='document_ids']")); }
-  function updateSelection() {
+  function table() { return document.getElementById("document-table"); }
+  function words(el, key, n) { return (el.dataset[key] || "").replace("__N__", String(n)); }
+
+  function render() {
+    const state = load();
     const boxes = rowBoxes();
-    const checked = boxes.filter(function (b) { return b.checked; }).length;
-    const table = document.getElementById("document-table");
-    if (table) table.classList.toggle("has-selection", checked > 0);
+    const tableEl = table();
+    // A "select all matching" selection belongs to the filter it was made with.
+    if (state.all && tableEl && tableEl.dataset.query !== state.query) { state.all = false; save(state); }
+    boxes.forEach(function (b) { b.checked = state.all || state.ids.indexOf(b.value) >= 0; });
+    const matching = tableEl ? parseInt(tableEl.dataset.matching || "0", 10) : 0;
+    const count = state.all ? matching : state.ids.length;
+    if (tableEl) tableEl.classList.toggle("has-selection", count > 0);
     const button = document.getElementById("bulk-resync");
     if (button) {
-      button.hidden = checked === 0;
-      document.getElementById("bulk-count").textContent = String(checked);
+      button.hidden = count === 0;
+      document.getElementById("bulk-count").textContent = String(count);
     }
+    const ids = document.getElementById("selected-ids");
+    if (ids) ids.value = state.all ? "" : state.ids.join(",");
+    const mode = document.getElementById("select-mode");
+    if (mode) mode.value = state.all ? "filter" : "";
     const label = document.getElementById("bulk-selected");
-    if (label) label.textContent = checked ? checked + " selected" : "";
-    const all = document.getElementById("select-all");
-    if (all) {
-      all.checked = checked > 0 && checked === boxes.length;
-      all.indeterminate = checked > 0 && checked < boxes.length;
+    if (label) {
+      const here = boxes.filter(function (b) { return b.checked; }).length;
+      let text = count === 0 ? "" : count === 1 ? (label.dataset.one || "1 selected") : words(label, "many", count);
+      if (state.all) text = words(label, "all", count);
+      else if (count > here) text += " " + words(label, "elsewhere", count - here);
+      label.textContent = text;
     }
+    const clear = document.getElementById("clear-selection");
+    if (clear) clear.hidden = count === 0;
+    const all = document.getElementById("select-all");
+    const checkedHere = boxes.filter(function (b) { return b.checked; }).length;
+    if (all) {
+      all.checked = checkedHere > 0 && checkedHere === boxes.length;
+      all.indeterminate = checkedHere > 0 && checkedHere < boxes.length;
+    }
+    const offer = document.getElementById("select-matching");
+    if (offer) offer.hidden = state.all || !(boxes.length > 0 && checkedHere === boxes.length);
   }
+
   document.addEventListener("change", function (e) {
     const target = e.target;
     if (!(target instanceof HTMLInputElement)) return;
-    if (target.matches("[data-select-all]")) {
-      rowBoxes().forEach(function (b) { b.checked = target.checked; });
+    if (!target.matches("[data-select-all], input[name='document_ids']")) return;
+    const state = load();
+    const changed = target.matches("[data-select-all]") ? rowBoxes() : [target];
+    const checked = target.checked;
+    if (state.all) {  // ticking off one of "all matching" keeps the rest of this page, as ticks
+      state.all = false;
+      state.ids = rowBoxes().map(function (b) { return b.value; });
     }
-    if (target.matches("[data-select-all], input[name='document_ids']")) updateSelection();
+    changed.forEach(function (b) {
+      const at = state.ids.indexOf(b.value);
+      if (checked && at < 0) state.ids.push(b.value);
+      if (!checked && at >= 0) state.ids.splice(at, 1);
+    });
+    save(state);
+    render();
   });
-  // The request has already carried the ids: clear the selection so the next batch starts fresh.
+  document.addEventListener("click", function (e) {
+    const target = e.target instanceof Element ? e.target : null;
+    if (!target) return;
+    if (target.closest("#select-all-matching")) {
+      const tableEl = table();
+      save({ ids: [], all: true, query: tableEl ? tableEl.dataset.query : "" });
+      render();
+    } else if (target.closest("#clear-selection")) {
+      save({ ids: [], all: false, query: "" });
+      render();
+    }
+  });
+  // The request has already carried the selection: clear it so the next batch starts fresh.
   document.addEventListener("bulkStarted", function () {
-    rowBoxes().forEach(function (b) { b.checked = false; });
-    updateSelection();
+    save({ ids: [], all: false, query: "" });
+    render();
   });
-  document.addEventListener("htmx:afterSettle", updateSelection);
-  document.addEventListener("DOMContentLoaded", updateSelection);
+  document.addEventListener("htmx:afterSettle", render);
+  document.addEventListener("DOMContentLoaded", render);
 })();
 
 // <dialog> modals loaded by htmx: open on arrival, focus inside, Escape/Cancel close, focus returns to the opener.
@@ -100,3 +155,9 @@
     if (dialog) { e.preventDefault(); dialog.close(); }
   });
 })();
+
+// The language switcher (and any select marked data-submit-on-change) applies the choice at once.
+document.addEventListener("change", function (e) {
+  const target = e.target;
+  if (target instanceof HTMLSelectElement && target.matches("[data-submit-on-change]") && target.form) target.form.submit();
+});

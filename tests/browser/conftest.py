@@ -18,8 +18,12 @@ from pathlib import Path
 
 import pytest
 from django.db import connection
+from django.utils import translation
+from django.utils.translation import gettext, ngettext
 
+from integrations import stored_text
 from integrations.models import Integration
+from roger.amounts import format_amount
 from roger.models import Membership
 from tests.engine.conftest import make_integration
 from tests.factories import DocumentFactory
@@ -53,13 +57,50 @@ def browser():
         browser.close()
 
 
+# Every browser flow runs once in each of Roger's languages: the browser asks for it (Accept-Language), as a
+# Danish or an English accountant's browser does.
+LOCALES = {"da": "da-DK", "en": "en-GB"}
+
+
+@pytest.fixture(params=list(LOCALES))
+def lang(request) -> str:
+    return request.param
+
+
+def t(lang: str, message: str, **params) -> str:
+    """``message`` as the user reads it in ``lang`` (the catalogue's translation, formatted)."""
+    with translation.override(lang):
+        text = gettext(message)
+    return text % params if params else text
+
+
+def tn(lang: str, singular: str, plural: str, n: int, **params) -> str:
+    with translation.override(lang):
+        return ngettext(singular, plural, n) % {"counter": n, **params}
+
+
+def stored(lang: str, text: str) -> str:
+    """A message Roger stored in English, as ``lang`` shows it."""
+    with translation.override(lang):
+        return stored_text.translate(text)
+
+
+def amount(lang: str, value: str) -> str:
+    """An amount as ``lang`` writes it (2.053,48 / 2,053.48)."""
+    with translation.override(lang):
+        return format_amount(Decimal(value))
+
+
 @pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
+def page(browser, lang):
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale=LOCALES[lang])
     context.set_default_timeout(15_000)
     page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))  # a script error is a failed flow
     yield page
     context.close()
+    assert errors == [], errors
 
 
 class Shots:
@@ -67,7 +108,7 @@ class Shots:
 
     def __init__(self, prefix: str):
         SHOTS.mkdir(parents=True, exist_ok=True)
-        self.prefix, self.n = prefix, 0
+        self.prefix, self.n = prefix.replace("[", "-").replace("]", ""), 0
 
     def __call__(self, page, name: str, *, full_page: bool = True) -> None:
         self.n += 1

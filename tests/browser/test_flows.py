@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from integrations.models import ErpEntry, SyncAttempt
-from tests.browser.conftest import login
+from tests.browser.conftest import login, stored, t, tn
 
 
 def settled(page) -> None:
@@ -19,7 +19,7 @@ def settled(page) -> None:
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_bulk_resync_turns_the_badges_synced(page, live_server, scene, shots):
+def test_bulk_resync_turns_the_badges_synced(page, live_server, scene, shots, lang):
     docs = scene["documents"][:3]
     login(page, live_server.url, "bob")
     shots(page, "document-list")
@@ -29,13 +29,15 @@ def test_bulk_resync_turns_the_badges_synced(page, live_server, scene, shots):
     shots(page, "three-selected", full_page=False)
     button = page.locator("#bulk-resync")
     expect(button).to_be_visible()
-    expect(button).to_have_text("Re-sync (3)")
+    expect(button).to_have_text(f"{t(lang, 'Re-sync')} (3)")
     button.click()
-    expect(page.locator("#bulk-status.bulk-started .bulk-check")).to_be_visible()  # the confirming animation
+    expect(page.locator(".bulk-status.bulk-started .bulk-check")).to_be_visible()  # the confirming animation
     shots(page, "resync-started", full_page=False)
     for document in docs:
         expect(page.locator(f"#badges-{document.pk} [data-state='synced']")).to_be_visible(timeout=30_000)
-    expect(page.locator(".bulk-summary")).to_contain_text("3 synced")
+    summary = page.locator(".bulk-summary")
+    expect(summary).to_contain_text(tn(lang, "%(counter)s document", "%(counter)s documents", 3))
+    expect(summary).to_contain_text(f"Xero {t(lang, '%(n)s synced', n=3)}")  # documents, each ERP beside
     expect(page.locator("#bulk-resync")).to_be_hidden()  # the selection was cleared
     shots(page, "badges-synced")
     assert ErpEntry.objects.filter(document__in=docs, kind="bill", state="synced").count() == 3
@@ -46,12 +48,12 @@ def test_bulk_resync_turns_the_badges_synced(page, live_server, scene, shots):
     shots(page, "document-list-390px")
 
 
-def test_document_resync_then_blocked_when_booked(page, live_server, scene, shots):
+def test_document_resync_then_blocked_when_booked(page, live_server, scene, shots, lang):
     document = scene["documents"][4]
     login(page, live_server.url, "bob")
     page.click(f"#doc-{document.pk} a")
     shots(page, "document-overview")
-    page.click("a[role=tab]:has-text('Integrations')")
+    page.click(f"a[role=tab]:has-text('{t(lang, 'Integrations')}')")
     panel = page.locator("#integration-panel")
     expect(panel.locator("#integration-select")).to_be_visible()
     settled(page)
@@ -87,12 +89,12 @@ def test_document_resync_then_blocked_when_booked(page, live_server, scene, shot
     # Book the bill in Xero (a payment against it), then change the amount in Roger.
     entry = ErpEntry.objects.get(document=document, kind="bill")
     scene["sandbox"].xero_action(scene["tenant"]["tenant_id"], "pay", invoice_id=entry.erp_id, amount="100.00")
-    page.click("a[role=tab]:has-text('Overview')")
-    page.fill("#id_total", "2000.00")
+    page.click(f"a[role=tab]:has-text('{t(lang, 'Overview')}')")
+    page.fill("#id_total", "2000.00")  # the plain notation reads the same in both languages
     page.fill("#id_vat", "400.00")
-    page.click("button:has-text('Save')")
-    expect(page.locator("#toasts")).to_contain_text("Saved")
-    page.click("a[role=tab]:has-text('Integrations')")
+    page.click(f"#document-form button:has-text('{t(lang, 'Save')}')")
+    expect(page.locator("#toasts")).to_contain_text(t(lang, "Saved. The change is on its way to your ERP."))
+    page.click(f"a[role=tab]:has-text('{t(lang, 'Integrations')}')")
     page.click("#resync-button")
     dialog = page.locator("dialog#resync-dialog")
     expect(dialog.locator(".plan")).to_have_attribute("data-action", "blocked")
@@ -104,12 +106,12 @@ def test_document_resync_then_blocked_when_booked(page, live_server, scene, shot
     settled(page)
     blocked.locator("summary").click()
     attempt = SyncAttempt.objects.get(document=document, outcome="blocked", trigger="manual")
-    expect(blocked.locator(".erp-message")).to_contain_text(attempt.erp_message[:40])
-    expect(page.locator(".entry[data-kind='bill']")).to_contain_text("Yes —")  # booked, with the reason
+    expect(blocked.locator(".erp-message")).to_contain_text(stored(lang, attempt.erp_message)[:40])
+    expect(page.locator(".entry[data-kind='bill']")).to_contain_text(f"{t(lang, 'Yes')} —")  # booked, with the reason
     shots(page, "log-blocked")
 
 
-def test_requires_attention_and_settings_pages(page, live_server, scene, shots):
+def test_requires_attention_and_settings_pages(page, live_server, scene, shots, lang):
     integration = scene["integration"]
     integration.mappings = {**integration.mappings, "accounts": {}}
     integration.save(update_fields=["mappings"])
@@ -119,11 +121,13 @@ def test_requires_attention_and_settings_pages(page, live_server, scene, shots):
         page.locator(f"#doc-{document.pk} td.select-col").hover()
         page.locator(f"#sel-{document.pk}").check()
     page.click("#bulk-resync")
-    expect(page.locator(".bulk-summary")).to_contain_text("2 failed", timeout=30_000)
+    expect(page.locator(".bulk-summary")).to_contain_text(f"Xero {t(lang, '%(n)s failed', n=2)}", timeout=30_000)
     expect(page.locator("[data-count='attention']")).to_have_text("2")
     shots(page, "bulk-failed-summary", full_page=False)
     page.click(".bulk-summary a")
-    expect(page.locator(".attention-group")).to_contain_text("2 documents")
+    expect(page.locator(".attention-group")).to_contain_text(
+        tn(lang, "%(counter)s document", "%(counter)s documents", 2)
+    )
     shots(page, "requires-attention")
     page.click(".attention-group a.button")
     expect(page.locator(f"#integration-{integration.pk}")).to_be_visible()
@@ -132,6 +136,27 @@ def test_requires_attention_and_settings_pages(page, live_server, scene, shots):
     expect(editor.locator("select[name^='accounts-']")).to_have_value("")
     expect(editor.locator("select[name='bank_account']")).to_have_value("090")
     shots(page, "integration-settings")
+
+    # Fix the mapping, come back, "Re-sync these": the progress shows beside that button, and when the batch
+    # ends the groups and the rows refresh by themselves (issue #14 point 8) — no reload.
+    editor.locator("select[name^='accounts-']").first.select_option(index=1)
+    editor.locator("button[type=submit]").click()
+    expect(page.locator("#toasts")).to_contain_text(t(lang, "%(name)s: mappings saved.", name=integration.name))
+    page.goto(f"{live_server.url}/documents/?tab=attention")
+    expect(page.locator("#document-table tbody tr")).to_have_count(2)
+    page.evaluate("window.__sameDocument = true")
+    group = page.locator(".attention-group").first
+    group.locator(f"button:has-text('{t(lang, 'Re-sync these')}')").click()
+    expect(group.locator(".attention-progress .bulk-status")).to_be_visible()  # beside the button
+    shots(page, "attention-resync-started", full_page=False)
+    result = page.locator("#attention-result .bulk-summary")
+    expect(result).to_contain_text(f"Xero {t(lang, '%(n)s synced', n=2)}", timeout=30_000)
+    expect(page.locator(".attention-group")).to_have_count(0)
+    expect(page.locator("#attention-section")).to_contain_text(t(lang, "Nothing requires attention."))
+    expect(page.locator("#document-table")).to_contain_text(t(lang, "No documents match."))
+    expect(page.locator("[data-count='attention']")).to_have_text("0")
+    assert page.evaluate("window.__sameDocument === true")  # refreshed in place, not reloaded
+    shots(page, "attention-resync-done")
 
 
 def test_a_viewer_sees_no_resync_controls(page, live_server, scene, shots):

@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
 import requests
 
-from integrations.connectors.base import BillData, BillLine, PaymentData, TrackingRef, VendorData, WriteItem
+from integrations.connectors.attachments import AttachItem, FileRef
+from integrations.connectors.base import (
+    BillData,
+    BillLine,
+    EntryKind,
+    PaymentData,
+    TrackingRef,
+    VendorData,
+    WriteItem,
+)
 from integrations.connectors.economic import EconomicConnector
 
 YEAR = date.today().year
@@ -80,3 +90,44 @@ def roger_entries(eco: Any, agreement: dict[str, Any]) -> list[dict[str, Any]]:
 
 def writes_since(eco: Any, since: int) -> list[dict[str, Any]]:
     return [r for r in eco.requests()[since:] if r["method"] in ("POST", "PUT", "DELETE", "PATCH")]
+
+
+# --- files (issue #15) -----------------------------------------------------------------------------------------
+
+PDF = (
+    b"%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n2 0 obj << /Type /Pages /Count 1 >> endobj\n"
+    b"3 0 obj << /Type /Page /Parent 2 0 R >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+)
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + bytes(17) + b"\x00\x00\x00\x00IEND\xaeB`\x82"
+JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(32) + b"\xff\xd9"
+
+
+def file_ref(content: bytes, name: str = "invoice.pdf", content_type: str = "application/pdf") -> FileRef:
+    return FileRef(name=name, content_type=content_type, size=len(content), sha256=hashlib.sha256(content).hexdigest())
+
+
+def attach_item(
+    erp_id: str,
+    content: bytes = PDF,
+    name: str = "invoice.pdf",
+    content_type: str = "application/pdf",
+    *,
+    ref: str = "doc-1",
+    replaces: str = "",
+    credit_note: bool = False,
+) -> AttachItem:
+    file = file_ref(content, name, content_type)
+    return AttachItem(
+        ref=ref,
+        kind=EntryKind.BILL,
+        entry_erp_id=erp_id,
+        credit_note=credit_note,
+        file=file,
+        content=content,
+        replaces=replaces,
+        idempotency_key=f"roger-{ref}-file-{file.sha256[:16]}",
+    )
+
+
+def documents(eco: Any, agreement: dict[str, Any]) -> list[dict[str, Any]]:
+    return eco.state(agreement)["attachedDocuments"]

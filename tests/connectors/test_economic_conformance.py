@@ -14,7 +14,7 @@ import requests
 from integrations.connectors.base import ConnectorError, EntryKind, Outcome
 from integrations.connectors.http import make_session
 from tests.connectors.economic_conformance import EconomicRecorder, specs_dir
-from tests.connectors.economic_scenarios import bill, connector, payment, write
+from tests.connectors.economic_scenarios import PDF, PNG, attach_item, bill, connector, payment, write
 from tests.sandbox.economic_helpers import EconomicSandbox
 
 pytestmark = pytest.mark.contract
@@ -67,6 +67,25 @@ def test_the_connector_s_matrix_conforms_to_e_conomic_s_descriptions(sandbox, re
     with pytest.raises(ConnectorError):
         conn.create(EntryKind.BILL, [write(bill(4), key="k-4")])
     assert len(conn.lookup(EntryKind.BILL, [bill(4).marker])[bill(4).marker]) == 1
+    # issue 15: a credit note (created, changed, booked), a refund, the file on a draft and on a booked voucher,
+    # replaced, and adopted after an upload whose answer was lost
+    [credit] = conn.create(EntryKind.BILL, [write(bill(5, credit_note=True), key="k-5")])
+    changed_credit = bill(5, credit_note=True, total=Decimal("1500.00"), vat=Decimal("300.00"))
+    [credit_updated] = conn.update(EntryKind.BILL, [write(changed_credit, key="k-5b", erp_id=credit.state.erp_id)])
+    assert credit_updated.outcome is Outcome.UPDATED
+    conn.create(EntryKind.PAYMENT, [write(payment(5, credit_note=True), key="k-p5")])
+    [attached] = conn.attach([attach_item(credit.state.erp_id)])
+    [replaced] = conn.attach(
+        [attach_item(credit.state.erp_id, PNG, "scan.png", "image/png", replaces=attached.erp_ref)]
+    )
+    assert (attached.outcome, replaced.outcome) == (Outcome.CREATED, Outcome.UPDATED)
+    assert conn.book(EntryKind.BILL, [credit.state.erp_id])[0].outcome is Outcome.UPDATED
+    [on_booked] = conn.attach([attach_item(eur.state.erp_id, ref="doc-2")])
+    assert on_booked.outcome is Outcome.CREATED
+    eco.fault(method="POST", path="/AttachedDocuments$", kind="timeout_after_commit", hold_seconds=3)
+    with pytest.raises(ConnectorError):
+        conn.attach([attach_item(later.state.erp_id, ref="doc-3")])
+    assert conn.attach([attach_item(later.state.erp_id, ref="doc-3")])[0].outcome is Outcome.CREATED
     # catalogues and the connection check; a journal restricted to one type; a missing role (403)
     assert conn.check_connection().ok
     conn.accounts(), conn.tax_rates(), conn.tracking_options(), conn.bank_accounts(), conn.contacts()
@@ -89,6 +108,9 @@ def test_the_connector_s_matrix_conforms_to_e_conomic_s_descriptions(sandbox, re
         "POST journalsapi/v15.0.0 /journals/{n}/bookdraftentries",
         "GET journalsapi/v15.0.0 /journals/{n}",
         "GET bookedEntriesapi/v4.0.0 /booked-entries",
+        "POST documentsapi/v4.0.1 /AttachedDocuments",
+        "GET documentsapi/v4.0.1 /AttachedDocuments",
+        "DELETE documentsapi/v4.0.1 /AttachedDocuments/{n}",
     ):
         assert operation in recorder.operations, (operation, sorted(recorder.operations))
     assert recorder.checked >= 60
@@ -128,6 +150,44 @@ def test_the_sandbox_s_error_answers_conform_too(sandbox, recorder):
     assert recorder.validate_pending() == []
 
 
+def test_the_sandbox_s_documents_api_answers_conform_too(sandbox, recorder):
+    """Every documented status of the Documents API's upload, list, read and delete, as the sandbox answers them."""
+    eco = EconomicSandbox(sandbox)
+    agreement = eco.agreement("Nordlys ApS")
+    session = recorder.attach(make_session())
+    base = f"{eco.url}/economic/documentsapi/v4.0.1/AttachedDocuments"
+    tokens = {
+        "X-AppSecretToken": agreement["app_secret_token"],
+        "X-AgreementGrantToken": agreement["agreement_grant_token"],
+    }
+    year = str(bill().issue_date.year)
+
+    def upload(number: int, content: bytes = PDF, **fields: str) -> int:
+        form = {"accountingYear": year, "voucherNumber": str(number), **fields}
+        return session.post(
+            base, headers=tokens, files={"file": ("bill.pdf", content, "application/pdf")}, data=form
+        ).status_code
+
+    statuses = [
+        upload(1, note="the bookkeeper's scan"),  # 201: voucher 1 is the bookkeeper's draft
+        upload(1, onConflict="1"),  # 400 DocumentAlreadyAttachedToVoucher
+        upload(1, b"%PDF-cut"),  # 400 InvalidFileData
+        upload(4242),  # 400 InvalidVoucherNumber
+        session.get(
+            base, headers=tokens, params={"filter": f"voucherNumber$eq:1$and:accountingYear$eq:{year}"}
+        ).status_code,
+        session.get(f"{base}/1", headers=tokens).status_code,
+        session.get(f"{base}/999", headers=tokens).status_code,  # 404
+        session.delete(f"{base}/1", headers=tokens).status_code,  # 204
+        session.delete(f"{base}/1", headers=tokens).status_code,  # 404
+        session.get(base, headers={"X-AppSecretToken": "x", "X-AgreementGrantToken": "y"}).status_code,  # 401
+    ]
+    eco.action(agreement, "set_roles", roles=[])
+    statuses.append(session.get(base, headers=tokens).status_code)  # 403
+    assert statuses == [201, 400, 400, 400, 200, 200, 404, 204, 404, 401, 403]
+    assert recorder.validate_pending() == []
+
+
 def test_the_recorder_catches_invalid_exchanges(recorder):
     import responses
 
@@ -145,3 +205,21 @@ def test_the_recorder_catches_invalid_exchanges(recorder):
     problems = recorder.validate_pending()
     assert len(problems) == 3
     assert "amount" in problems[0] and "accountingYear" in problems[1] and "supplierNumber" in problems[2]
+
+
+def test_the_recorder_checks_multipart_uploads_part_by_part(recorder):
+    import responses
+
+    session = recorder.attach(make_session())
+    session.headers.update({"X-AppSecretToken": "a", "X-AgreementGrantToken": "g"})
+    url = "https://apis.e-conomic.com/documentsapi/v4.0.1/AttachedDocuments"
+    with responses.RequestsMock() as mock:
+        mock.post(url, json={"number": 1}, status=201)
+        good = {"accountingYear": "2026", "voucherNumber": "7", "onConflict": "1"}
+        session.post(url, files={"file": ("a.pdf", PDF, "application/pdf")}, data=good)
+        session.post(url, files={"File": ("a.pdf", PDF, "application/pdf")}, data={**good, "voucherNumber": "seven"})
+        session.post(url, files={"file": ("a.gif", b"GIF89a", "image/gif")}, data={**good, "onConflict": "2"})
+    problems = recorder.validate_pending()
+    assert len(problems) == 2
+    assert "voucherNumber" in problems[0] and "'file' is a required property" in problems[0]
+    assert "image/gif" in problems[1] and "onConflict" in problems[1]

@@ -95,6 +95,17 @@ class XeroErp:
     def payments(self) -> list[ErpPayment]:
         return [ErpPayment(p["PaymentID"], Decimal(str(p["Amount"]))) for p in self._tenant_state()["Payments"]]
 
+    def files(self) -> dict[str, list[tuple[str, str]]]:
+        """Files on Xero's bills and credit notes: document id → [(file name, sha256)] (metadata, never bytes)."""
+        attachments = self._tenant_state().get("Attachments", {})
+        return {doc: [(f["FileName"], f["sha256"]) for f in files] for doc, files in attachments.items()}
+
+    def credit_notes(self) -> list[dict]:
+        return [c for c in self._tenant_state().get("CreditNotes", []) if c["Type"] == "ACCPAYCREDIT"]
+
+    def file_uploads(self) -> int:
+        return sum("/Attachments/" in r["path"] and r["method"] in ("PUT", "POST") for r in self.sandbox.requests(erp="xero"))
+
     def live_ids(self) -> dict[str, list[str]]:
         """The ids of the bills and payments that count in Xero (a deleted or voided one no longer does)."""
         state = self._tenant_state()
@@ -198,6 +209,22 @@ class EconomicErp:
 
     def payments(self) -> list[ErpPayment]:
         return [ErpPayment(self._erp_id(e), Decimal(str(e["amount"]))) for _, e in self._entries("supplierPayment")]
+
+    def files(self) -> dict[str, list[tuple[str, str]]]:
+        """Files attached to vouchers (the Documents API): "year-voucher" → [(file name, sha256)]."""
+        out: dict[str, list[tuple[str, str]]] = {}
+        for doc in self.eco.state(self.agreement).get("attachedDocuments", []):
+            out.setdefault(f"{doc['accountingYear']}-{doc['voucherNumber']}", []).extend(
+                (f["name"], f["sha256"]) for f in doc["files"]
+            )
+        return out
+
+    def credit_notes(self) -> list[dict]:
+        """Roger's credit notes: supplier-invoice entries the other way round (negative amounts)."""
+        return [e for _, e in self._entries("supplierInvoice") if Decimal(str(e["amount"])) < 0]
+
+    def file_uploads(self) -> int:
+        return sum(r["method"] == "POST" and "AttachedDocuments" in r["path"] for r in self.eco.requests())
 
     def live_ids(self) -> dict[str, list[str]]:
         """The vouchers of Roger's supplier invoices and payments, drafts and booked alike."""

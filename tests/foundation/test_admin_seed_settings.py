@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import io
 import os
 import subprocess
 import sys
@@ -10,6 +11,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from pypdf import PdfReader
 
 from documents.models import Category, Document, Payment, Vendor
 from integrations.models import ErpEntry, Integration, SyncAttempt
@@ -68,7 +70,8 @@ def test_the_log_admin_is_read_only_and_searchable(staff_client, company):
     assert r.status_code == 403 and SyncAttempt.objects.filter(pk=attempt.pk).exists()
 
 
-def test_seed_demo_twice_gives_the_same_data():
+def test_seed_demo_twice_gives_the_same_data(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
     call_command("seed_demo")
 
     def snapshot():
@@ -83,7 +86,15 @@ def test_seed_demo_twice_gives_the_same_data():
     call_command("seed_demo")
     assert snapshot() == first
     nordlys = Company.objects.get(slug="nordlys")
-    assert nordlys.documents.count() == 120 and nordlys.vendors.count() == 8
+    assert nordlys.documents.count() == 122 and nordlys.vendors.count() == 8  # 120 bills and 2 credit notes
+    notes = nordlys.documents.filter(kind="credit_note")
+    assert notes.count() == 2 and all(note.total < 0 for note in notes) and notes.filter(credits__isnull=False).exists()
+    # Every document has the PDF its supplier sent, naming the supplier and the number.
+    assert not nordlys.documents.filter(file="").exists()
+    sample = nordlys.documents.order_by("pk").first()
+    assert sample.file_content_type == "application/pdf"
+    text = PdfReader(io.BytesIO(sample.file.read())).pages[0].extract_text()
+    assert sample.vendor.name in text and sample.invoice_number in text and f"{sample.total:,.2f}" in text
     assert set(nordlys.documents.values_list("status", flat=True)) == {"draft", "awaiting_approval", "approved", "paid"}
     assert set(nordlys.documents.values_list("currency", flat=True)) == {"DKK", "EUR", "USD"}
 

@@ -57,7 +57,7 @@ def test_it_shows_the_paid_amount_in_cents_and_vat_labels(accountant_client, com
     services.payment_register(document=document, amount=Decimal("1000.10"), paid_on=document.issue_date, actor=None)
     services.payment_register(document=document, amount=Decimal("445.62"), paid_on=document.issue_date, actor=None)
     r = accountant_client.get(reverse("documents:detail", args=[document.pk]))
-    assert b"Paid 1445.72 of 2445.72" in r.content
+    assert "Partly paid: 1,445.72 DKK of 2,445.72 DKK" in r.content.decode()
     assert b">VAT code" in r.content and b">Vat" not in r.content
 
 
@@ -117,7 +117,7 @@ def test_it_shows_field_errors_and_saves_nothing(accountant_client, company):
         "issue_date": "2026-10-01",
         "due_date": "2026-10-31",
         "currency": "DKK",
-        "total": "100.00",
+        "total": "200.00",
         "vat": "250.00",
         "description": "",
     }

@@ -82,6 +82,10 @@ class EconomicSandbox:
         """The BookedEntries API (``https://apis.e-conomic.com/bookedEntriesapi/v4.0.0``) of the agreement."""
         return EconomicApi(self.url, agreement, "bookedEntriesapi/v4.0.0")
 
+    def documents(self, agreement: dict[str, Any]) -> EconomicApi:
+        """The Documents API (``https://apis.e-conomic.com/documentsapi/v4.0.1``) of the agreement."""
+        return EconomicApi(self.url, agreement, "documentsapi/v4.0.1")
+
     def fault(self, **rule: Any) -> dict[str, Any]:
         return self.sandbox.fault(erp="economic", **rule)
 

@@ -28,7 +28,7 @@ def test_it_queues_a_bulk_resync_and_starts_polling(accountant_client, make_docu
     assert r.status_code == 200 and bulk.total == 3 and SyncJob.objects.filter(bulk=bulk).count() == 3
     assert json.loads(r["HX-Trigger"])["bulkStarted"] == {"bulk": bulk.pk, "total": 3}
     assert "bulk-started" in html and "bulk-check" in html  # the confirming animation
-    assert 'hx-trigger="every 1s"' in html and "0 / 3" in html
+    assert 'hx-trigger="every 1s"' in html and "0 of 3 documents" in html
     # the rows on screen get their badges out of band, now "queued"
     assert html.count('hx-swap-oob="true"') == 3 and html.count('data-state="queued"') == 3
 
@@ -38,7 +38,7 @@ def test_without_htmx_it_redirects_to_the_progress_page(accountant_client, make_
     bulk = BulkResync.objects.get()
     assert r.status_code == 302 and r["Location"] == status_url(bulk)
     html = accountant_client.get(status_url(bulk)).content.decode()
-    assert "<html" in html and "0 / 1" in html
+    assert "<html" in html and "0 of 1 document" in html
 
 
 def test_it_reports_progress_then_a_summary_and_stops_polling(accountant_client, make_document, xero):
@@ -48,7 +48,7 @@ def test_it_reports_progress_then_a_summary_and_stops_polling(accountant_client,
     items = list(BulkResyncItem.objects.filter(bulk=bulk).order_by("id"))
     BulkResyncItem.objects.filter(pk=items[0].pk).update(state="done", outcome="created")
     r = accountant_client.get(status_url(bulk), {"row_ids": ",".join(str(d.pk) for d in docs)}, headers=HTMX)
-    assert "1 / 3" in r.content.decode() and "every 1s" in r.content.decode() and "HX-Trigger" not in r
+    assert "1 of 3 documents" in r.content.decode() and "every 1s" in r.content.decode() and "HX-Trigger" not in r
     BulkResyncItem.objects.filter(pk=items[1].pk).update(state="done", outcome="updated")
     BulkResyncItem.objects.filter(pk=items[2].pk).update(state="done", outcome="failed")
     SyncJob.objects.update(state="done")
@@ -56,7 +56,8 @@ def test_it_reports_progress_then_a_summary_and_stops_polling(accountant_client,
     entry(docs[2], xero, state="failed", needs_attention=True, error_message="Account missing")
     r = accountant_client.get(status_url(bulk), {"row_ids": ",".join(str(d.pk) for d in docs)}, headers=HTMX)
     html = r.content.decode()
-    assert "every 1s" not in html and "2 synced" in html and "1 failed" in html and "?tab=attention" in html
+    assert "every 1s" not in html and "3 documents" in html and "Xero 2 synced, 1 failed" in html
+    assert "?tab=attention" in html
     assert json.loads(r["HX-Trigger"])["bulkFinished"] == {"bulk": bulk.pk, "failed": 1}
     assert 'id="list-tabs" role="list" hx-swap-oob="true"' in html and 'data-count="attention">1<' in html
     assert 'data-state="synced"' in html and 'data-state="failed"' in html

@@ -31,7 +31,9 @@ def test_it_returns_the_dialog_for_htmx(accountant_client, make_document, xero, 
     assert r.status_code == 200 and html.lstrip().startswith("<dialog") and "data-onload-showmodal" in html
     assert "<html" not in html and "Vendor bill" in html
     assert "Vendor payment" not in html  # R7: no payment choice for an Unpaid document
-    assert "<del>1000.00</del>" in html and "<ins>1250.00</ins>" in html  # the plan's diff
+    assert (
+        "<del>1,000.00</del>" in html and "<ins>1,250.00</ins>" in html
+    )  # the plan's diff, as the user writes amounts
     assert fake_plan[1] == [{"document": document.pk, "integration": xero.pk, "kinds": ["bill"]}]
 
 

@@ -203,7 +203,7 @@ def test_it_checks_the_oauth_state(admin_client_, company, fake_oauth):
     r = admin_client_.get(reverse("integrations:xero_callback"), {"code": "the-code", "state": "forged"})
     assert r.status_code == 302 and not Integration.objects.filter(company=company).exists()
     r = admin_client_.get(SETTINGS_URL)
-    assert "state mismatch" in r.content.decode()
+    assert "The Xero sign-in could not be verified" in r.content.decode()
     # the state is single-use: even the right one fails after a mismatch consumed it
     assert SESSION_KEY not in admin_client_.session
 

@@ -7,12 +7,17 @@ import random
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from documents import services
-from documents.models import Category, Department, VatCode, Vendor
+from documents.demo_files import document_pdf
+from documents.models import Category, Department, Document, VatCode, Vendor
 from roger.models import Company, Membership
+from roger.operators import GROUP as OPERATORS
+from roger.operators import ensure_operator_group
 
 DEMO_PASSWORD = "roger-demo"
 
@@ -60,18 +65,22 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo ready: {company.documents.count()} documents in {company.name}. "
-                f"Log in as admin / accountant / viewer with password '{DEMO_PASSWORD}'."
+                f"Log in as admin / accountant / viewer (or operator, for /admin/) with password '{DEMO_PASSWORD}'."
             )
         )
 
-    def user(self, username: str, *, staff: bool = False):
+    def user(self, username: str, *, operator: bool = False):
+        """A demo user; only the operator is staff (company admins are not: the Django admin shows every
+        company's data).  Flags are put right on a database seeded by an older Roger, where admin was staff."""
         User = get_user_model()
-        user, created = User.objects.get_or_create(
-            username=username, defaults={"is_staff": staff, "is_superuser": staff}
-        )
+        user, created = User.objects.get_or_create(username=username)
         if created:
             user.set_password(DEMO_PASSWORD)
-            user.save()
+        user.is_staff, user.is_superuser = operator, False
+        user.save()
+        if operator:
+            ensure_operator_group()
+            user.groups.add(Group.objects.get(name=OPERATORS))
         return user
 
     def seed_nordlys(self) -> Company:
@@ -79,9 +88,8 @@ class Command(BaseCommand):
             slug="nordlys", defaults={"name": "Nordlys ApS", "base_currency": "DKK"}
         )
         for username, role in (("admin", "admin"), ("accountant", "accountant"), ("viewer", "viewer")):
-            Membership.objects.get_or_create(
-                user=self.user(username, staff=username == "admin"), company=company, defaults={"role": role}
-            )
+            Membership.objects.get_or_create(user=self.user(username), company=company, defaults={"role": role})
+        self.user("operator", operator=True)  # Roger's operator: /admin/, read-mostly, in no company
         vendors = [
             Vendor.objects.get_or_create(
                 company=company, number=number, defaults={"name": name, "tax_number": tax, "country": country}
@@ -97,16 +105,55 @@ class Command(BaseCommand):
             for code, name, rate in VAT_CODES
         }
         departments = [Department.objects.get_or_create(company=company, name=name)[0] for name in DEPARTMENTS]
-        if company.documents.exists():
-            return company  # documents are seeded once; a second run changes nothing
-        rng = random.Random(2026)
-        today = dt.date(2026, 11, 20)
-        number = 0
-        for status, count in MIX:
-            for _ in range(count):
-                number += 1
-                self.seed_document(company, rng, today, number, status, vendors, categories, vat_codes, departments)
+        if not company.documents.exists():  # documents are seeded once; a second run changes nothing
+            rng = random.Random(2026)
+            today = dt.date(2026, 11, 20)
+            number = 0
+            for status, count in MIX:
+                for _ in range(count):
+                    number += 1
+                    self.seed_document(company, rng, today, number, status, vendors, categories, vat_codes, departments)
+        self.seed_credit_notes(company)
+        self.seed_files(company)
         return company
+
+    def seed_credit_notes(self, company) -> None:
+        """Two supplier credit notes: one correcting an unpaid bill (allocated against it in the ERP), one refunded."""
+        if company.documents.filter(kind=Document.Kind.CREDIT_NOTE).exists():
+            return
+        bills = company.documents.filter(kind=Document.Kind.INVOICE, status="approved", currency="DKK").order_by("pk")
+        corrected, refunded = bills[0], bills[1]
+        for bill, share, number in ((corrected, Decimal("0.1"), 1), (refunded, Decimal("0.05"), 2)):
+            total = -cents(bill.total * share)
+            vat = cents(total * bill.vat / bill.total) if bill.total else Decimal("0")
+            note = services.document_create(
+                company=company,
+                actor=None,
+                kind=Document.Kind.CREDIT_NOTE,
+                credits=bill if bill == corrected else None,
+                vendor=bill.vendor,
+                invoice_number=f"CN-{2026_000 + number}",
+                issue_date=bill.issue_date + dt.timedelta(days=5),
+                currency=bill.currency,
+                total=total,
+                vat=vat,
+                vat_code=bill.vat_code,
+                category=bill.category,
+                department=bill.department,
+                description=f"Credit for {bill.invoice_number}",
+            )
+            services.document_approve(document=note, actor=None)
+            if bill == refunded:
+                services.payment_register(
+                    document=note, actor=None, amount=-total, paid_on=note.issue_date, reference="Refund received"
+                )
+
+    def seed_files(self, company) -> None:
+        """Every document gets the PDF its supplier sent (generated: supplier, number, dates, line and totals)."""
+        for document in company.documents.filter(file="").select_related("vendor", "credits").order_by("pk"):
+            pdf = document_pdf(document)
+            upload = SimpleUploadedFile(f"{document.invoice_number}.pdf", pdf, content_type="application/pdf")
+            services.document_attach_file(document=document, actor=None, upload=upload)
 
     def seed_document(self, company, rng, today, number, status, vendors, categories, vat_codes, departments) -> None:
         vendor = vendors[number % len(vendors)]

@@ -1,7 +1,8 @@
 """Visma e-conomic: supplier invoices and supplier payments as draft vouchers in a dedicated journal.
 
 Built against e-conomic's published API descriptions (``shared/specs/economic/``: the OpenAPI files of the
-Journals 15.0.0 and BookedEntries 4.0.0 services, and the legacy REST API's JSON schemas).  Modules:
+Journals 15.0.0, BookedEntries 4.0.0 and Documents 4.0.1 services, and the legacy REST API's JSON schemas).
+Modules:
 
 * ``connector`` — ``EconomicConnector``, which API does what;
 * ``client`` — HTTP, both error bodies, what 401/403/429/5xx mean;
@@ -10,7 +11,7 @@ Journals 15.0.0 and BookedEntries 4.0.0 services, and the legacy REST API's JSON
 * ``reference`` — agreement, accounting years and periods, the journal check, VAT rates;
 * ``suppliers`` — the supplier an entry is booked to;
 * ``entries`` — Roger's data → either API's entry, currencies, prechecks;
-* ``reading`` / ``creating`` / ``updating`` / ``booking`` — the connector operations;
+* ``reading`` / ``creating`` / ``updating`` / ``booking`` / ``attaching`` — the connector operations;
 * ``catalogues`` — what the mapping editors offer.
 """
 

@@ -4,8 +4,9 @@
   body is ``{message, errorCode, developerHint, logId, httpStatusCode, errors{…}, logTime}``.
 * The OpenAPI services under ``https://apis.e-conomic.com/<service>api/vN/`` (``openapi-Journals.json`` server
   ``https://apis.e-conomic.com/journalsapi/v15.0.0/``, ``openapi-BookedEntries.json`` server
-  ``…/bookedEntriesapi/v4.0.0/``): errors are ``application/problem+json`` ``ProblemDetails`` (``title``,
-  ``detail``, ``errors[{message, errorCode, property}]``, ``traceId``).
+  ``…/bookedEntriesapi/v4.0.0/``, ``openapi-Documents.json`` server ``…/documentsapi/v4.0.1/``): errors are
+  ``application/problem+json`` ``ProblemDetails`` (``title``, ``detail``, ``errors[{message, errorCode,
+  property}]``, ``traceId``).
 
 Both take ``X-AppSecretToken`` and ``X-AgreementGrantToken`` (the descriptions' security schemes).  Status codes,
 as the Journals description's "HTTP Status Codes" table defines them:
@@ -40,6 +41,9 @@ log = logging.getLogger("integrations.connectors.economic")
 
 JOURNALS_API = "/journalsapi/v15.0.0"
 BOOKED_API = "/bookedEntriesapi/v4.0.0"
+DOCUMENTS_API = "/documentsapi/v4.0.1"
+SERVICES = {"journals": JOURNALS_API, "booked": BOOKED_API, "documents": DOCUMENTS_API}
+SERVICE_NAMES = {"journals": "Journals API", "booked": "BookedEntries API", "documents": "Documents API"}
 
 BOOKKEEPING_HINT = (
     "In e-conomic, give Roger's app the Bookkeeping role for this agreement (Settings → Apps → the app's "
@@ -88,7 +92,7 @@ class EconomicHttp:
     def url(self, api: str, path: str) -> str:
         if api == "legacy":
             return self.api_url + path
-        return self.apis_url + (JOURNALS_API if api == "journals" else BOOKED_API) + path
+        return self.apis_url + SERVICES[api] + path
 
     def request(
         self,
@@ -100,15 +104,20 @@ class EconomicHttp:
         body: Any = None,
         idempotency_key: str | None = None,
         ok_statuses: tuple[int, ...] = (),
+        multipart: tuple[bytes, str] | None = None,
     ) -> Reply:
         """One call.  Statuses in ``ok_statuses`` (besides 2xx) come back with their parsed body: 400 for
-        per-element validation, 404 for "gone", 409 for an ``objectVersion`` conflict."""
+        per-element validation, 404 for "gone", 409 for an ``objectVersion`` conflict, 413/415 for a refused file
+        (a body nothing documents: ``None`` when it is not JSON).  ``multipart`` is an encoded
+        ``multipart/form-data`` body with its content type (the Documents API's upload)."""
         write = method in http.WRITE_METHODS
         headers = {"X-AppSecretToken": self._secret, "X-AgreementGrantToken": self._grant}
         data = None
         if body is not None:
             headers["Content-Type"] = "application/json"
             data = http.dumps(body)
+        elif multipart is not None:
+            data, headers["Content-Type"] = multipart
         if idempotency_key and write:
             headers["Idempotency-Key"] = idempotency_key
         with self.throttle.slot():
@@ -162,6 +171,8 @@ class EconomicHttp:
             )
         if status == 403:
             raise ConnectorError(self._forbidden(api, path, response))
+        if status in (413, 415) and status in ok_statuses:
+            return Reply(status, self._lenient(response), response.headers)
         parsed = http.parse_json_response(response, erp=ERP, write=write and status < 300)
         if 200 <= status < 300 or status in ok_statuses:
             return Reply(status, parsed, response.headers)
@@ -182,11 +193,7 @@ class EconomicHttp:
     def _forbidden(self, api: str, path: str, response: requests.Response) -> ErpError:
         detail = self._message(response)
         if api != "legacy":
-            message = (
-                "e-conomic refused Roger's app the "
-                + ("Journals API" if api == "journals" else "BookedEntries API")
-                + ": it needs the Bookkeeping role"
-            )
+            message = f"e-conomic refused Roger's app the {SERVICE_NAMES[api]}: it needs the Bookkeeping role"
             hint = BOOKKEEPING_HINT
         elif path.startswith(("/departmental-distributions", "/departments")):
             message, hint = (
@@ -203,6 +210,13 @@ class EconomicHttp:
             code="forbidden",
             status=403,
         )
+
+    @staticmethod
+    def _lenient(response: requests.Response) -> Any:
+        try:
+            return http.loads(response.content)
+        except (ValueError, UnicodeDecodeError):
+            return None
 
     def _message(self, response: requests.Response) -> str:
         try:

@@ -6,6 +6,9 @@ Which API does what (each module cites its sources):
 * read and look up — legacy journal entries for drafts, the BookedEntries API for booked entries (``reading``);
 * update — Journals API ``PUT /draft-entries`` with ``objectVersion`` (``updating``);
 * book — Journals API ``POST /journals/{n}/bookdraftentries`` (``booking``);
+* the document's file — Documents API ``/AttachedDocuments`` (``attaching``);
+* credit notes — a supplier invoice entry with a negative amount, a refund a supplier payment with a negative
+  amount (``entries``); matching a credit note against its bill is left to the accountant (below);
 * catalogues, suppliers, accounting years — legacy API (``catalogues``, ``suppliers``, ``reference``).
 """
 
@@ -15,6 +18,7 @@ from collections.abc import Sequence
 
 import requests
 
+from integrations.connectors.attachments import AttachItem
 from integrations.connectors.base import (
     CatalogItem,
     ConnectionInfo,
@@ -27,6 +31,7 @@ from integrations.connectors.base import (
     WriteItem,
     chunks,
 )
+from integrations.connectors.economic.attaching import LIMITS, Attacher
 from integrations.connectors.economic.booking import Booker
 from integrations.connectors.economic.catalogues import Catalogues, DepartmentResolver
 from integrations.connectors.economic.client import EconomicHttp
@@ -47,6 +52,15 @@ class EconomicConnector(Connector):
     # descriptions name only the idempotency cache's "one hour window", which is not a processing bound), so the
     # engine's conservative setting applies.
     write_settle_seconds = None
+    # e-conomic publishes matching of booked entries (openapi-BookedEntries.json 4.0.0, BookedEntriesMatching:
+    # ``POST /booked-entries/match {"entryIds": [...]}``, "linking … supplier payments to supplier invoices"), but
+    # only for booked entries, for payments against invoices (a supplier credit note is itself a supplier invoice
+    # entry; matching one against an invoice, or a part of an amount, is not described), picking the ledger lines
+    # to match is left undescribed, and no endpoint undoes a match.  A wrong match could not be taken back, so
+    # Roger does not match: a credit note stays an open item the accountant matches in e-conomic ("Udlign
+    # posteringer på din leverandør", the guide that tag links to).
+    supports_allocation = False
+    attachment_limits = LIMITS  # Documents API: PDF/JPEG/PNG, 9 MB, one document per voucher (``attaching``)
 
     def __init__(
         self,
@@ -128,6 +142,10 @@ class EconomicConnector(Connector):
 
     def update(self, kind: EntryKind, items: Sequence[WriteItem]) -> list[ItemResult]:
         return Updater(self._reader(), DepartmentResolver(self.client)).update(kind, items)
+
+    def attach(self, items: Sequence[AttachItem]) -> list[ItemResult]:
+        """The document's file on its voucher, draft or booked (Documents API, see ``attaching``)."""
+        return Attacher(self._reader()).attach(items)
 
     def book(self, kind: EntryKind, erp_ids: Sequence[str]) -> list[ItemResult]:
         """Book exactly these vouchers (entry-specific booking), never the whole journal."""

@@ -11,6 +11,19 @@ know) has no VAT amount and no department: e-conomic derives the VAT from ``cont
 resource of their own since Journals 9.0.0 ("Dimensions deprecated. Please use Dimensions API instead.").  So a
 draft Roger writes there must have the VAT its code gives, and keeps the department it has.
 
+Credit notes (issue #15).  e-conomic has no credit-note entry type: the journal's types are "2: Customer Payment,
+3: Supplier Invoice, 4: Supplier Payment, 5: Finance Voucher, 10: Manual Customer Invoice" (DraftEntry.
+entryTypeNumber), and the only credit flag was withdrawn ("Deprecating isCredit property for DraftEntry model",
+Journals changelog 11.0.0), so the direction of an entry is the sign of its amount — as the legacy voucher schema
+says of entry amounts ("Defining whether it is a debit or credit can be done by prefixing the amount with the '-'
+(minus) sign", ``customerPayments[].amount``), and as e-conomic writes its own credit notes ("For a credit note
+this amount will be negative", ``invoices.booked.bookedInvoiceNumber.get`` ``netAmount``/``grossAmount``).  A
+supplier's credit note is therefore a ``supplierInvoice`` entry whose ``amount`` and ``contraVatAmount`` are
+negative; the supplier's refund of one (``PaymentData.credit_note`` without ``allocate_to``) a ``supplierPayment``
+whose amount (and ``amountBaseCurrency``) is negative: money into the bank account.  Everything else — marker,
+look-up, update, booking, closed periods — is the supplier invoice's and payment's.  Roger's amounts are
+magnitudes; ``direction`` gives the sign, and what is read back is reported as magnitudes again.
+
 Currencies (issue point 6).  ``exchangeRate`` is quoted per 100 units of the foreign currency: the Journals API
 refuses a base-currency entry whose rate is not 100 (``JournalEntryExchangeRateMustBeOneHundredForBaseCurrency``,
 x-error-codes of DraftEntries).  A payment whose bank amount Roger knows (``PaymentData.bank_amount``, in the bank
@@ -51,6 +64,11 @@ def date_field(kind: EntryKind) -> str:
     return "issue_date" if kind is EntryKind.BILL else "payment_date"
 
 
+def direction(data: BillData | PaymentData) -> int:
+    """-1 for a credit note or a refund (the amount goes the other way in e-conomic), else 1."""
+    return -1 if data.credit_note else 1
+
+
 def precheck(kind: EntryKind, data: BillData | PaymentData) -> ErpError | None:
     """Refuse, before any call, what e-conomic would refuse or what Roger cannot express there."""
     if isinstance(data, BillData):
@@ -88,6 +106,13 @@ def precheck(kind: EntryKind, data: BillData | PaymentData) -> ErpError | None:
     else:
         if kind is not EntryKind.PAYMENT:
             return ErpError(ErrorCategory.VALIDATION, "A payment was sent as a bill")
+        if data.allocate_to:
+            return ErpError(
+                ErrorCategory.UNSUPPORTED,
+                "Roger does not match credit notes against bills in e-conomic (the API cannot undo a match)",
+                hint="Match the credit note with the bill in e-conomic (the supplier's open entries).",
+                code="allocation_unsupported",
+            )
         if not data.bank_account.strip():
             return setup_error("No e-conomic bank account is chosen for payments", "bank_account")
         if not data.bank_account.strip().isdigit():
@@ -116,7 +141,8 @@ def text_for(data: BillData | PaymentData) -> str:
         words = (data.lines[0].description if data.lines else "") or data.description
         human = words.strip() or f"{data.vendor.name} {data.invoice_number}".strip()
     else:
-        human = data.reference.strip() or f"Payment {data.vendor.name} {data.invoice_number}".strip()
+        what = "Refund" if data.credit_note else "Payment"
+        human = data.reference.strip() or f"{what} {data.vendor.name} {data.invoice_number}".strip()
     human = " ".join(human.split())
     return human[: TEXT_MAX - len(suffix)] + suffix
 
@@ -140,13 +166,14 @@ def legacy_entry(
     if data.invoice_number:
         entry["supplierInvoiceNumber"] = data.invoice_number
     entry["text"] = text_for(data)
+    sign = direction(data)
     if isinstance(data, BillData):
         line = data.lines[0]
-        entry["amount"] = data.total
+        entry["amount"] = sign * data.total
         entry["contraAccount"] = {"accountNumber": int(line.account_code)}
         if line.tax_type.strip():
             entry["contraVatAccount"] = {"vatCode": line.tax_type.strip()}
-            entry["contraVatAmount"] = data.vat
+            entry["contraVatAmount"] = sign * data.vat
         entry["currency"] = {"code": data.currency}
         entry["date"] = data.issue_date.isoformat()
         if data.due_date:
@@ -154,14 +181,14 @@ def legacy_entry(
         if department is not None:
             entry["departmentalDistribution"] = {"departmentalDistributionNumber": department}
     else:
-        entry["amount"] = data.amount
+        entry["amount"] = sign * data.amount
         entry["contraAccount"] = {"accountNumber": int(data.bank_account)}
         entry["currency"] = {"code": data.currency}
         entry["date"] = data.payment_date.isoformat()
     rate = known_rate(data, base_currency) if is_foreign(data, base_currency) else None
     if rate is not None and isinstance(data, PaymentData) and data.bank_amount is not None:
         entry["exchangeRate"] = rate
-        entry["amountBaseCurrency"] = data.bank_amount
+        entry["amountBaseCurrency"] = sign * data.bank_amount
     return entry
 
 
@@ -181,14 +208,14 @@ def draft_entry(
         entry["supplierInvoiceNumber"] = data.invoice_number
     if isinstance(data, BillData):
         line = data.lines[0]
-        entry["amount"] = data.total
+        entry["amount"] = direction(data) * data.total
         entry["contraAccountNumber"] = int(line.account_code)
         if line.tax_type.strip():
             entry["contraVatCode"] = line.tax_type.strip()
         if data.due_date:
             entry["dueDate"] = _datetime(data.due_date)
     else:
-        entry["amount"] = data.amount
+        entry["amount"] = direction(data) * data.amount
         entry["contraAccountNumber"] = int(data.bank_account)
     rate = known_rate(data, base_currency) if is_foreign(data, base_currency) else None
     if rate is not None:

@@ -119,6 +119,16 @@ def by_field(kind: EntryKind, field: str | None, message: str, code: str | None,
     return ErpError(ErrorCategory.VALIDATION, message, field=field, hint=hint, code=code, status=status)
 
 
+def problem_codes(body: Any) -> tuple[set[str], str]:
+    """Every error code of a problem+json body (its own and its ``errors[]``), and its first human sentence."""
+    if not isinstance(body, Mapping):
+        return set(), ""
+    errors = [e for e in body.get("errors") or [] if isinstance(e, Mapping)]
+    codes = {str(c) for c in [body.get("errorCode"), *(e.get("errorCode") for e in errors)] if c}
+    message = next((str(e["message"]) for e in errors if e.get("message")), "")
+    return codes, message or str(body.get("detail") or body.get("title") or "")
+
+
 def problem_error(kind: EntryKind, body: Any, status: int) -> ErpError:
     """A problem+json refusal (Journals API) → one error: its first ``errors[]`` element decides."""
     errors = body.get("errors") if isinstance(body, Mapping) else None

@@ -86,6 +86,12 @@ def fmt(value: Any) -> str:
     return f"{amount:.2f}" if amount is not None else ""
 
 
+def magnitude(value: Any) -> str:
+    """An amount as Roger reports it: a positive magnitude (a credit note's amounts are negative in e-conomic)."""
+    amount = money(value)
+    return f"{abs(amount):.2f}" if amount is not None else ""
+
+
 def ref_number(obj: Any, key: str) -> int | None:
     if isinstance(obj, Mapping):
         value = obj.get(key)

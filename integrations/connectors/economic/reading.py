@@ -28,6 +28,7 @@ from integrations.connectors.economic.ids import (
     ENTRY_TYPES,
     IN_MAX,
     fmt,
+    magnitude,
     money,
     parse_date,
     parse_erp_id,
@@ -86,8 +87,8 @@ class Reader:
                 "issue_date": day.isoformat() if day else "",
                 "due_date": str(entry.get("dueDate") or "")[:10],
                 "currency": str((entry.get("currency") or {}).get("code") or ""),
-                "total": fmt(entry.get("amount")),
-                "vat": fmt(entry.get("contraVatAmount") or 0),
+                "total": magnitude(entry.get("amount")),
+                "vat": magnitude(entry.get("contraVatAmount") or 0),
                 "account": str(ref_number(entry.get("contraAccount"), "accountNumber") or ""),
                 "tax_type": str((entry.get("contraVatAccount") or {}).get("vatCode") or ""),
                 "tracking": f"{DEPARTMENT_GROUP}: {dist}" if dist else "",
@@ -97,7 +98,7 @@ class Reader:
             fields = {
                 "bank_account": str(ref_number(entry.get("contraAccount"), "accountNumber") or ""),
                 "payment_date": day.isoformat() if day else "",
-                "amount": fmt(entry.get("amount")),
+                "amount": magnitude(entry.get("amount")),
                 "currency": str((entry.get("currency") or {}).get("code") or ""),
             }
         closed = self.reference.closed_reason(year, day, fetch=fetch)

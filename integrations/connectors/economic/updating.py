@@ -188,7 +188,10 @@ class Updater:
         same_currency = journal_draft.get("currency") == wanted["currency"]
         if "exchangeRate" not in wanted and same_currency and journal_draft.get("exchangeRate") is not None:
             wanted["exchangeRate"] = journal_draft["exchangeRate"]  # keep the rate the draft has
-        vat_changed = isinstance(item.data, BillData) and money(draft.get("contraVatAmount") or 0) != item.data.vat
+        vat_changed = (
+            isinstance(item.data, BillData)
+            and money(draft.get("contraVatAmount") or 0) != entries.direction(item.data) * item.data.vat
+        )  # a credit note's VAT is negative, like its amount
         if entries.comparable(wanted) == entries.comparable(journal_draft) and not vat_changed:
             return ItemResult(item.ref, Outcome.UNCHANGED, state=state, sent=sent)
         if isinstance(item.data, BillData) and wanted.get("contraVatCode"):
@@ -260,7 +263,7 @@ class Updater:
                 "contraAccount": {"accountNumber": wanted.get("contraAccountNumber")},
             }
             if isinstance(item.data, BillData):
-                written["contraVatAmount"] = item.data.vat
+                written["contraVatAmount"] = entries.direction(item.data) * item.data.vat
                 if wanted.get("contraVatCode"):
                     written["contraVatAccount"] = {"vatCode": wanted["contraVatCode"]}
             return self.reader.draft_state(kind, written, fetch=False)

@@ -15,6 +15,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from integrations.connectors.base import (
+    N_,
     ConnectorError,
     EntryKind,
     EntryState,
@@ -84,7 +85,7 @@ def _allocate(conn: XeroConnector, item: WriteItem, outcome: Outcome) -> ItemRes
         error = err(
             ErrorCategory.TEMPORARY if reply.status < 400 else ErrorCategory.VALIDATION,
             summary_message(reply.data),
-            hint="Roger checks Xero before allocating again.",
+            hint=N_("Roger checks Xero before allocating again."),
             uncertain=True,
             status=reply.status,
         )
@@ -129,7 +130,9 @@ def update_allocations(conn: XeroConnector, items: Sequence[WriteItem]) -> list[
         )
         if not state.exists:
             error = err(
-                ErrorCategory.VALIDATION, "The allocation was removed in Xero", hint="Re-sync to allocate again."
+                ErrorCategory.VALIDATION,
+                N_("The allocation was removed in Xero"),
+                hint=N_("Re-sync to allocate again."),
             )
             results[item.ref] = ItemResult(item.ref, Outcome.FAILED, state=state, error=error)
         elif state.booked:

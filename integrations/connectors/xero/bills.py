@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from integrations.connectors.base import (
+    N_,
     BillData,
     EntryKind,
     EntryState,
@@ -32,7 +33,7 @@ def bill(item: WriteItem) -> BillData:
 
 
 def no_contact() -> ErpError:
-    return err(ErrorCategory.VALIDATION, "No Xero contact could be found or created for the supplier", "vendor")
+    return err(ErrorCategory.VALIDATION, N_("No Xero contact could be found or created for the supplier"), "vendor")
 
 
 def create_bills(conn: XeroConnector, items: Sequence[WriteItem]) -> list[ItemResult]:

@@ -28,7 +28,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
-from integrations.connectors.base import ConnectorError, EntryKind, ErpError, ErrorCategory, VendorData, chunks
+from integrations.connectors.base import N_, ConnectorError, EntryKind, ErpError, ErrorCategory, VendorData, chunks
 from integrations.connectors.http import dumps
 from integrations.connectors.xero.bodies import contact_body
 from integrations.connectors.xero.transport import XeroApi
@@ -68,7 +68,7 @@ def search_token(name: str) -> str:
 class ContactDirectory:
     def __init__(self, api: XeroApi, *, integration_name: str = "Xero", max_batch: int = 50):
         self._api = api
-        self._settings = f"Integrations settings → {integration_name} → Contacts"
+        self._integration = integration_name  # named in hints: "Integrations settings → Xero → Contacts"
         self._max_batch = max_batch
         self.known: dict[str, str] = {}  # VendorData.number → ContactID, for this instance's lifetime
 
@@ -124,14 +124,17 @@ class ContactDirectory:
             contact = found.get(vendor.erp_id.lower())
             if contact is None:
                 result[vendor.number] = self._setup(
-                    f"The Xero contact chosen for {vendor.name} ({vendor.erp_id}) is no longer in Xero",
-                    f"Choose the Xero contact for {vendor.name} in {self._settings}, then re-sync.",
+                    N_("The Xero contact chosen for {vendor} ({contact}) is no longer in Xero").format(
+                        vendor=vendor.name, contact=vendor.erp_id
+                    ),
+                    self._choose_hint(vendor),
                 )
             elif not _active(contact):
                 result[vendor.number] = self._setup(
-                    f"The Xero contact chosen for {vendor.name}, {describe(contact)}, is archived in Xero",
-                    f"Restore it in Xero, or choose another contact for {vendor.name} in {self._settings}; "
-                    "then re-sync.",
+                    N_("The Xero contact chosen for {vendor}, {contact}, is archived in Xero").format(
+                        vendor=vendor.name, contact=describe(contact)
+                    ),
+                    self._restore_hint(vendor),
                 )
             else:
                 self.known[vendor.number] = result[vendor.number] = str(contact["ContactID"])
@@ -201,16 +204,19 @@ class ContactDirectory:
                 return self.known[vendor.number]
             if len(active) > 1:
                 return self._setup(
-                    f"{len(active)} Xero contacts could be the supplier {vendor.name}: "
-                    + "; ".join(describe(c) for c in active),
-                    f"Choose the Xero contact for {vendor.name} in {self._settings}, then re-sync.",
+                    N_("{count} Xero contacts could be the supplier {vendor}: {contacts}").format(
+                        count=len(active), vendor=vendor.name, contacts="; ".join(describe(c) for c in active)
+                    ),
+                    self._choose_hint(vendor),
                     code="AmbiguousContact",
                 )
         archived = [c for c in strong + weak if not _active(c)]
         if archived:
             return self._setup(
-                f"The Xero contact matching {vendor.name}, {describe(archived[0])}, is archived in Xero",
-                f"Restore it in Xero, or choose another contact for {vendor.name} in {self._settings}; then re-sync.",
+                N_("The Xero contact matching {vendor}, {contact}, is archived in Xero").format(
+                    vendor=vendor.name, contact=describe(archived[0])
+                ),
+                self._restore_hint(vendor),
             )
         if taken:
             return self._name_taken(vendor, describe(taken[0]))
@@ -241,7 +247,7 @@ class ContactDirectory:
                 if element and not element_failed(element) and element.get("ContactID"):
                     self.known[vendor.number] = result[vendor.number] = str(element["ContactID"])
                     continue
-                messages = messages_of(element) or ["Xero did not create the contact"]
+                messages = messages_of(element) or [N_("Xero did not create the contact")]
                 if any("already assigned to another contact" in m for m in messages):
                     # Usually another worker created this very supplier a moment ago: find it again.
                     again = self._match(vendor)
@@ -254,8 +260,11 @@ class ContactDirectory:
                         error,
                         category=ErrorCategory.VALIDATION,
                         field="vendor",
-                        hint=f"Xero would not create a contact for {vendor.name}: correct the supplier in Roger, "
-                        f"or choose an existing contact for it in {self._settings}; then re-sync.",
+                        hint=N_(
+                            "Xero would not create a contact for {vendor}: correct the supplier in Roger, or choose "
+                            "an existing contact for it in Integrations settings → {integration} → Contacts; then "
+                            "re-sync."
+                        ).format(vendor=vendor.name, integration=self._integration),
                     )
 
     # --- errors -----------------------------------------------------------------------------------------------
@@ -263,10 +272,26 @@ class ContactDirectory:
     def _setup(self, message: str, hint: str, code: str | None = None) -> ErpError:
         return err(ErrorCategory.SETUP, message, "vendor", hint, code=code)
 
+    def _choose_hint(self, vendor: VendorData) -> str:
+        return N_(
+            "Choose the Xero contact for {vendor} in Integrations settings → {integration} → Contacts, then re-sync."
+        ).format(vendor=vendor.name, integration=self._integration)
+
+    def _restore_hint(self, vendor: VendorData) -> str:
+        return N_(
+            "Restore it in Xero, or choose another contact for {vendor} in Integrations settings → {integration} → "
+            "Contacts; then re-sync."
+        ).format(vendor=vendor.name, integration=self._integration)
+
     def _name_taken(self, vendor: VendorData, existing: str, message: str = "") -> ErpError:
         return self._setup(
-            message or f"Another Xero contact is already named {vendor.name}: {existing}, with a different tax number",
-            f"If it is this supplier, choose it for {vendor.name} in {self._settings}; otherwise rename one of them "
-            "in Xero or Roger. Then re-sync.",
+            message
+            or N_("Another Xero contact is already named {vendor}: {contact}, with a different tax number").format(
+                vendor=vendor.name, contact=existing
+            ),
+            N_(
+                "If it is this supplier, choose it for {vendor} in Integrations settings → {integration} → Contacts; "
+                "otherwise rename one of them in Xero or Roger. Then re-sync."
+            ).format(vendor=vendor.name, integration=self._integration),
             code="ContactNameTaken",
         )

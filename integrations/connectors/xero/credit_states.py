@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from integrations.connectors.base import EntryKind, EntryState
+from integrations.connectors.base import N_, EntryKind, EntryState
 from integrations.connectors.xero.states import Link, LockDates, bill_fields
 from integrations.connectors.xero.values import date_of, fmt, money
 
@@ -42,22 +42,26 @@ def credit_note_booked(credit: Mapping[str, Any], locks: LockDates) -> tuple[str
     status = str(credit.get("Status", ""))
     if status == "PAID":
         return (
-            "Fully allocated or refunded in Xero",
-            "Remove the allocations or refunds in Xero if the credit note must change, then re-sync.",
+            N_("Fully allocated or refunded in Xero"),
+            N_("Remove the allocations or refunds in Xero if the credit note must change, then re-sync."),
         )
     if status == "VOIDED":
-        return "Voided in Xero", "A voided credit note cannot change; enter it again in Xero if it still applies."
+        return N_("Voided in Xero"), N_(
+            "A voided credit note cannot change; enter it again in Xero if it still applies."
+        )
     if status == "DELETED":
-        return "Deleted in Xero", "A deleted credit note cannot be restored; enter it again in Xero if it applies."
+        return N_("Deleted in Xero"), N_(
+            "A deleted credit note cannot be restored; enter it again in Xero if it applies."
+        )
     used = money(credit.get("Total")) - money(credit.get("RemainingCredit", credit.get("Total")))
     if credit.get("Allocations") or credit.get("Payments") or used > 0:
         return (
-            "Allocated to a bill or refunded in part in Xero",
-            "Remove the allocation or refund in Xero, then re-sync.",
+            N_("Allocated to a bill or refunded in part in Xero"),
+            N_("Remove the allocation or refund in Xero, then re-sync."),
         )
     reason = locks.reason(date_of(credit, "Date"))
     if reason:
-        return reason, "Ask your adviser to move the lock date, or void and re-enter the credit note in Xero."
+        return reason, N_("Ask your adviser to move the lock date, or void and re-enter the credit note in Xero.")
     return "", ""
 
 
@@ -118,7 +122,7 @@ def allocation_state(credit: Mapping[str, Any], invoice_id: str, locks: LockDate
         status="ALLOCATED",
         booked=bool(reason),
         booked_reason=reason,
-        booked_hint="Ask your adviser to move the lock date, or change the allocation in Xero by hand."
+        booked_hint=N_("Ask your adviser to move the lock date, or change the allocation in Xero by hand.")
         if reason
         else "",
         url=link(credit_id, True) if credit_id else "",

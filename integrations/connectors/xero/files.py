@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from integrations.connectors.attachments import AttachItem, AttachmentLimits, FileRef
-from integrations.connectors.base import ConnectorError, EntryKind, ErpError, ErrorCategory, ItemResult, Outcome
+from integrations.connectors.base import N_, ConnectorError, EntryKind, ErpError, ErrorCategory, ItemResult, Outcome
 from integrations.connectors.xero import credit_lookups, lookups
 from integrations.connectors.xero.validation import messages_of
 from integrations.connectors.xero.values import err
@@ -52,7 +52,9 @@ LIMITS = AttachmentLimits(
     can_delete=False,
 )
 EXTENSIONS = {"application/pdf": ".pdf", "image/png": ".png", "image/jpeg": ".jpg"}
-KEPT_BESIDE = "Xero cannot remove an attachment through its API: the earlier file stays on the entry beside this one."
+KEPT_BESIDE = N_(
+    "Xero cannot remove an attachment through its API: the earlier file stays on the entry beside this one."
+)
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 # Letters that do not decompose into ASCII (a Danish supplier's "Ærø" stays readable as "Aeroe").
 _LETTERS = str.maketrans({"æ": "ae", "Æ": "Ae", "ø": "oe", "Ø": "Oe", "ß": "ss", "œ": "oe", "Œ": "Oe", "ł": "l",
@@ -68,8 +70,9 @@ def attachment_name(file: FileRef) -> str:
     return f"{safe}-{file.sha256[:12].lower()}{EXTENSIONS.get(file.content_type, '')}"
 
 
-def _noun(item: AttachItem) -> str:
-    return "credit note" if item.credit_note else "bill"
+def _says(item: AttachItem, bill: str, credit_note: str) -> str:
+    """The message about a bill or about a credit note: two whole sentences, so each is translated whole."""
+    return credit_note if item.credit_note else bill
 
 
 def _key(item: AttachItem, name: str) -> str:
@@ -96,7 +99,7 @@ def _local_refusal(item: AttachItem) -> str:
     if refusal:
         return refusal
     if len(item.content) != item.file.size or hashlib.sha256(item.content).hexdigest() != item.file.sha256.lower():
-        return f"{item.file.name}: the stored file does not match its recorded size and checksum"
+        return N_("{name}: the stored file does not match its recorded size and checksum").format(name=item.file.name)
     return ""
 
 
@@ -107,7 +110,8 @@ def attach_files(conn: XeroConnector, items: Sequence[AttachItem]) -> list[ItemR
         name = attachment_name(item.file)
         refusal = _local_refusal(item)
         if refusal:
-            error = err(ErrorCategory.VALIDATION, refusal, "file", "Upload a PDF, PNG or JPEG file of at most 10 MB.")
+            hint = N_("Upload a PDF, PNG or JPEG file of at most 10 MB.")
+            error = err(ErrorCategory.VALIDATION, refusal, "file", hint)
             results[item.ref] = ItemResult(item.ref, Outcome.FAILED, error=error, sent=_sent(item, name))
             continue
         try:
@@ -142,9 +146,11 @@ def _upload(conn: XeroConnector, item: AttachItem, name: str) -> ItemResult:
             return ItemResult(item.ref, Outcome.FAILED, error=replace(exc.error, field="file"), sent=sent)
         error = err(
             ErrorCategory.VALIDATION,
-            f"Xero refused {item.file.name} as too large ({item.file.size / 1_000_000:.1f} MB)",
+            N_("Xero refused {name} as too large ({size} MB)").format(
+                name=item.file.name, size=f"{item.file.size / 1_000_000:.1f}"
+            ),
             "file",
-            "Xero takes files of at most 10 MB: upload a smaller scan or PDF, then re-sync.",
+            N_("Xero takes files of at most 10 MB: upload a smaller scan or PDF, then re-sync."),
             code="PayloadTooLarge",
             status=413,
         )
@@ -152,8 +158,10 @@ def _upload(conn: XeroConnector, item: AttachItem, name: str) -> ItemResult:
     if reply.status == 404:
         error = err(
             ErrorCategory.VALIDATION,
-            f"The {_noun(item)} {item.entry_erp_id} is no longer in Xero",
-            hint="Re-sync the document to enter it again.",
+            _says(
+                item, N_("The bill {erp_id} is no longer in Xero"), N_("The credit note {erp_id} is no longer in Xero")
+            ).format(erp_id=item.entry_erp_id),
+            hint=N_("Re-sync the document to enter it again."),
             status=404,
         )
         return ItemResult(item.ref, Outcome.FAILED, error=error, sent=sent)
@@ -166,8 +174,8 @@ def _upload(conn: XeroConnector, item: AttachItem, name: str) -> ItemResult:
     if attachment is None:
         error = err(
             ErrorCategory.TEMPORARY,
-            f"Xero's answer did not list {name}",
-            hint="Roger checks Xero before sending it again.",
+            N_("Xero's answer did not list {name}").format(name=name),
+            hint=N_("Roger checks Xero before sending it again."),
             uncertain=True,
         )
         return ItemResult(item.ref, Outcome.FAILED, error=error, sent=sent)
@@ -178,19 +186,27 @@ def _refused(
     conn: XeroConnector, item: AttachItem, endpoint: str, name: str, messages: list[str], sent: dict[str, Any]
 ) -> ItemResult:
     """A 400 for this file: a booked entry (BLOCKED), an entry full of files, or the file itself."""
-    said = "; ".join(messages) or "Xero refused the file"
-    noun = _noun(item)
+    said = "; ".join(messages) or N_("Xero refused the file")
     fetch = credit_lookups.credit_notes_by_id if item.credit_note else lookups.invoices_by_id
     entry = fetch(conn.api, [item.entry_erp_id]).get(item.entry_erp_id)
     if entry is not None:
         conn.lock_dates()
         state = conn.state_of(EntryKind.BILL, entry)
         if state.booked:
+            message = _says(
+                item,
+                N_("{reason} — Xero took no new file on the bill (Xero said: {said})"),
+                N_("{reason} — Xero took no new file on the credit note (Xero said: {said})"),
+            )
             error = ErpError(
                 ErrorCategory.BOOKED,
-                f"{state.booked_reason} — Xero took no new file on the {noun} (Xero said: {said})",
+                message.format(reason=state.booked_reason, said=said),
                 field="file",
-                hint=f"Attach the file to the {noun} in Xero by hand if it must be kept there.",
+                hint=_says(
+                    item,
+                    N_("Attach the file to the bill in Xero by hand if it must be kept there."),
+                    N_("Attach the file to the credit note in Xero by hand if it must be kept there."),
+                ),
                 code="ValidationException",
                 status=400,
             )
@@ -198,10 +214,18 @@ def _refused(
     reply = conn.api.request("GET", f"/{endpoint}/{item.entry_erp_id}/Attachments")
     files = [a for a in (reply.data or {}).get("Attachments") or [] if isinstance(a, dict)]
     if LIMITS.max_per_entry is not None and len(files) >= LIMITS.max_per_entry:
-        message = f"The {noun} holds {len(files)} files in Xero, the most Xero allows (Xero said: {said})"
-        hint = f"Remove a file from the {noun} in Xero, then re-sync."
+        message = _says(
+            item,
+            N_("The bill holds {count} files in Xero, the most Xero allows (Xero said: {said})"),
+            N_("The credit note holds {count} files in Xero, the most Xero allows (Xero said: {said})"),
+        ).format(count=len(files), said=said)
+        hint = _says(
+            item,
+            N_("Remove a file from the bill in Xero, then re-sync."),
+            N_("Remove a file from the credit note in Xero, then re-sync."),
+        )
     else:
-        message = f"Xero refused {name}: {said}"
-        hint = "Upload the document's file again as a PDF, PNG or JPEG, then re-sync."
+        message = N_("Xero refused {name}: {said}").format(name=name, said=said)
+        hint = N_("Upload the document's file again as a PDF, PNG or JPEG, then re-sync.")
     error = err(ErrorCategory.VALIDATION, message, "file", hint, code="ValidationException", status=400)
     return ItemResult(item.ref, Outcome.FAILED, error=error, sent=sent)

@@ -21,7 +21,7 @@ from typing import Any
 
 import requests
 
-from integrations.connectors.base import ErpError, ErrorCategory
+from integrations.connectors.base import N_, ErpError, ErrorCategory
 from integrations.connectors.http import parse_retry_after, redact
 from integrations.connectors.xero.scopes import permission_for
 from integrations.connectors.xero.values import err
@@ -54,9 +54,10 @@ def missing_scope(path: str, scopes: Sequence[str], status: int) -> ErpError:
     permission = permission_for(path, scopes)
     return err(
         ErrorCategory.SETUP,
-        f"Roger's Xero app lacks permission {permission} — reconnect and approve it",
-        hint=f"Reconnect Xero in Integrations settings and approve {permission} on Xero's consent screen, "
-        "then re-sync.",
+        N_("Roger's Xero app lacks permission {permission} — reconnect and approve it").format(permission=permission),
+        hint=N_(
+            "Reconnect Xero in Integrations settings and approve {permission} on Xero's consent screen, then re-sync."
+        ).format(permission=permission),
         code="insufficient_scope",
         status=status,
     )
@@ -83,28 +84,34 @@ def status_error(
         gone = status == 403
         return err(
             ErrorCategory.AUTHENTICATION,
-            f"Xero refused access: {detail}" if detail else "Xero refused access",
-            hint=("The organisation is no longer connected to Roger. " if gone else "")
-            + "Reconnect the Xero integration in the integration settings.",
+            N_("Xero refused access: {detail}").format(detail=detail) if detail else N_("Xero refused access"),
+            hint=(N_("The organisation is no longer connected to Roger.") + " " if gone else "")
+            + N_("Reconnect the Xero integration in the integration settings."),
             code=TENANT_DETAIL if TENANT_DETAIL in detail else None,
             status=status,
         )
     if status == 403:
         return err(
             ErrorCategory.SETUP,
-            "Xero says the user who connected Roger may not do this" + (f": {detail}" if detail else ""),
-            hint="Ask a Xero admin to give that user the Standard or Adviser role, or reconnect Xero as a user "
-            "who has it; then re-sync.",
+            N_("Xero says the user who connected Roger may not do this: {detail}").format(detail=detail)
+            if detail
+            else N_("Xero says the user who connected Roger may not do this"),
+            hint=N_(
+                "Ask a Xero admin to give that user the Standard or Adviser role, or reconnect Xero as a user "
+                "who has it; then re-sync."
+            ),
             status=403,
         )
     if status >= 500:
         return err(
             ErrorCategory.TEMPORARY,
-            f"Xero is unavailable (HTTP {status})" + (f": {detail}" if detail else ""),
+            N_("Xero is unavailable (HTTP {status}): {detail}").format(status=status, detail=detail)
+            if detail
+            else N_("Xero is unavailable (HTTP {status})").format(status=status),
             hint=(
-                "Xero may have saved the change; Roger checks before sending it again."
+                N_("Xero may have saved the change; Roger checks before sending it again.")
                 if write
-                else "Roger will try again."
+                else N_("Roger will try again.")
             ),
             retry_after=parse_retry_after(response.headers.get("Retry-After")),
             uncertain=write,
@@ -113,13 +120,17 @@ def status_error(
     if status == 404:
         return err(
             ErrorCategory.VALIDATION,
-            f"Not found in Xero (HTTP 404){': ' + detail if detail else ''}",
-            hint="The entry may have been removed in Xero; re-sync to create it again.",
+            N_("Not found in Xero (HTTP 404): {detail}").format(detail=detail)
+            if detail
+            else N_("Not found in Xero (HTTP 404)"),
+            hint=N_("The entry may have been removed in Xero; re-sync to create it again."),
             status=404,
         )
     return err(
         ErrorCategory.VALIDATION,
-        f"Xero refused the request (HTTP {status})" + (f": {detail}" if detail else ""),
+        N_("Xero refused the request (HTTP {status}): {detail}").format(status=status, detail=detail)
+        if detail
+        else N_("Xero refused the request (HTTP {status})").format(status=status),
         status=status,
     )
 
@@ -127,11 +138,15 @@ def status_error(
 def _rate_limited(response: requests.Response) -> ErpError:
     problem = response.headers.get("X-Rate-Limit-Problem") or None
     retry_after = rate_limit_wait(response)
-    when = f"; retry after {retry_after:g} s" if retry_after is not None else ""
+    limit = problem or "unknown"
     return err(
         ErrorCategory.TEMPORARY,
-        f"Xero rate limit reached ({problem or 'unknown'} limit){when}",
-        hint="Roger slows down and tries again automatically.",
+        N_("Xero rate limit reached ({limit} limit); retry after {seconds} s").format(
+            limit=limit, seconds=f"{retry_after:g}"
+        )
+        if retry_after is not None
+        else N_("Xero rate limit reached ({limit} limit)").format(limit=limit),
+        hint=N_("Roger slows down and tries again automatically."),
         retry_after=retry_after,
         code=problem,
         status=429,
@@ -140,9 +155,9 @@ def _rate_limited(response: requests.Response) -> ErpError:
 
 def error_400(data: Any) -> ErpError:
     message = (
-        str(data.get("Message") or data.get("Detail") or "Xero refused the request")
+        str(data.get("Message") or data.get("Detail") or N_("Xero refused the request"))
         if isinstance(data, Mapping)
-        else "Xero refused the request"
+        else N_("Xero refused the request")
     )
     code = str(data.get("Type") or "") if isinstance(data, Mapping) else None
-    return err(ErrorCategory.VALIDATION, message, hint="Correct the document and re-sync.", code=code, status=400)
+    return err(ErrorCategory.VALIDATION, message, hint=N_("Correct the document and re-sync."), code=code, status=400)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from integrations.connectors.base import BillData, EntryKind, EntryState, PaymentData
+from integrations.connectors.base import N_, BillData, EntryKind, EntryState, PaymentData
 from integrations.connectors.xero.values import date_of, fmt, money
 
 
@@ -21,9 +21,12 @@ class LockDates:
         """Why an entry dated ``when`` is locked, or ''."""
         if when is None:
             return ""
-        for lock, label in ((self.end_of_year, "end of year lock date"), (self.period, "period lock date")):
+        for lock, message in (
+            (self.end_of_year, N_("Dated {date}, on or before Xero's end of year lock date {lock}")),
+            (self.period, N_("Dated {date}, on or before Xero's period lock date {lock}")),
+        ):
             if lock is not None and when <= lock:
-                return f"Dated {when.isoformat()}, on or before Xero's {label} {lock.isoformat()}"
+                return message.format(date=when.isoformat(), lock=lock.isoformat())
         return ""
 
 
@@ -31,24 +34,24 @@ def bill_booked(inv: Mapping[str, Any], locks: LockDates) -> tuple[str, str]:
     """(reason, hint) when Xero no longer accepts changes to the bill (reference/erp_apis.md §1.3), else ('', '')."""
     status = str(inv.get("Status", ""))
     if status == "PAID":
-        return "Paid in Xero", "Remove the payment in Xero if the bill must change, then re-sync."
+        return N_("Paid in Xero"), N_("Remove the payment in Xero if the bill must change, then re-sync.")
     if status == "VOIDED":
-        return "Voided in Xero", "A voided bill cannot change; enter it again in Xero if it is still owed."
+        return N_("Voided in Xero"), N_("A voided bill cannot change; enter it again in Xero if it is still owed.")
     if status == "DELETED":
         return (
-            "Deleted in Xero",
-            "A deleted bill cannot be restored; enter it again in Xero if it is still owed.",
+            N_("Deleted in Xero"),
+            N_("A deleted bill cannot be restored; enter it again in Xero if it is still owed."),
         )
     if money(inv.get("AmountPaid")) > 0:
-        return "Has a payment allocated in Xero", "Remove the payment in Xero, then re-sync."
+        return N_("Has a payment allocated in Xero"), N_("Remove the payment in Xero, then re-sync.")
     if money(inv.get("AmountCredited")) > 0:
         return (
-            "Has a credit note or prepayment allocated in Xero",
-            "Remove the credit allocation in Xero, then re-sync.",
+            N_("Has a credit note or prepayment allocated in Xero"),
+            N_("Remove the credit allocation in Xero, then re-sync."),
         )
     reason = locks.reason(date_of(inv, "Date"))
     if reason:
-        return reason, "Ask your adviser to move the lock date, or void and re-enter the bill in Xero."
+        return reason, N_("Ask your adviser to move the lock date, or void and re-enter the bill in Xero.")
     return "", ""
 
 
@@ -129,12 +132,12 @@ def payment_state(pay: Mapping[str, Any], locks: LockDates, link: Link) -> Entry
     reason, hint = "", ""
     if pay.get("IsReconciled"):
         reason, hint = (
-            "Reconciled with a bank statement line in Xero",
-            "Un-reconcile the payment in Xero, then re-sync.",
+            N_("Reconciled with a bank statement line in Xero"),
+            N_("Un-reconcile the payment in Xero, then re-sync."),
         )
     elif status != "DELETED":
         reason = locks.reason(date_of(pay, "Date"))
-        hint = "Ask your adviser to move the lock date, or change the payment in Xero by hand." if reason else ""
+        hint = N_("Ask your adviser to move the lock date, or change the payment in Xero by hand.") if reason else ""
     invoice_id = paid_document_id(pay)
     return EntryState(
         erp_id=str(pay.get("PaymentID", "")),

@@ -10,7 +10,7 @@ from typing import Any
 
 import requests
 
-from integrations.connectors.base import ConnectorError, ErrorCategory, Throttle, TokenSource
+from integrations.connectors.base import N_, ConnectorError, ErrorCategory, Throttle, TokenSource
 from integrations.connectors.http import dumps, header_int, network_error, parse_json_response
 from integrations.connectors.xero import http_errors
 from integrations.connectors.xero.validation import idempotency_conflict
@@ -111,8 +111,8 @@ class XeroApi:
                 raise ConnectorError(
                     err(
                         ErrorCategory.AUTHENTICATION,
-                        "Xero refused the access token even after a refresh",
-                        hint="Reconnect the Xero integration in the integration settings.",
+                        N_("Xero refused the access token even after a refresh"),
+                        hint=N_("Reconnect the Xero integration in the integration settings."),
                         status=401,
                     )
                 )
@@ -134,7 +134,7 @@ class XeroApi:
                     err(
                         ErrorCategory.TEMPORARY,
                         conflict,
-                        hint="Roger will send it again once Xero forgets the key.",
+                        hint=N_("Roger will send it again once Xero forgets the key."),
                         retry_after=IDEMPOTENCY_REPLAY_WINDOW,
                         code="IdempotencyKeyConflict",
                         status=400,

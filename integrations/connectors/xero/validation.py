@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from integrations.connectors.base import EntryKind, ErpError, ErrorCategory
+from integrations.connectors.base import N_, EntryKind, ErpError, ErrorCategory
 from integrations.connectors.xero.values import err
 
 
@@ -24,7 +24,7 @@ def _rule(regex: str, category: ErrorCategory, bill: str | None, payment: str | 
     return _Rule(re.compile(regex, re.IGNORECASE), category, bill, payment, hint)
 
 
-_LOCK_HINT = (
+_LOCK_HINT = N_(
     "The date is in a period that is locked in Xero. Ask your adviser to move the lock date in Xero, "
     "or enter this in Xero by hand."
 )
@@ -37,15 +37,17 @@ _RULES: tuple[_Rule, ...] = (
         ErrorCategory.BOOKED,
         None,
         None,
-        "The bill changed in Xero meanwhile (paid, credited or voided). Remove the payment or credit in Xero "
-        "if the bill must change, then re-sync.",
+        N_(
+            "The bill changed in Xero meanwhile (paid, credited or voided). Remove the payment or credit in Xero "
+            "if the bill must change, then re-sync."
+        ),
     ),
     _rule(
         r"reconciled",
         ErrorCategory.BOOKED,
         None,
         None,
-        "The payment is reconciled in Xero. Un-reconcile it in Xero, then re-sync.",
+        N_("The payment is reconciled in Xero. Un-reconcile it in Xero, then re-sync."),
     ),
     _rule(
         # A credit note's allocation: Xero's words as integrations logged them (waynerobinson/xeroizer#320,
@@ -55,79 +57,85 @@ _RULES: tuple[_Rule, ...] = (
         ErrorCategory.VALIDATION,
         None,
         "amount",
-        "The bill or the credit note changed in Xero (paid, credited, refunded or voided): check both in Xero. "
-        "Allocate what is left there by hand, or correct the documents in Roger; then re-sync.",
+        N_(
+            "The bill or the credit note changed in Xero (paid, credited, refunded or voided): check both in Xero. "
+            "Allocate what is left there by hand, or correct the documents in Roger; then re-sync."
+        ),
     ),
     _rule(
         r"exceeds the amount outstanding|can only be made against authori[sz]ed",
         ErrorCategory.VALIDATION,
         "total",
         "amount",
-        "Someone may have paid or changed the bill in Xero already: check the bill's payments in Xero, "
-        "remove a duplicate payment there or leave it, then re-sync.",
+        N_(
+            "Someone may have paid or changed the bill in Xero already: check the bill's payments in Xero, "
+            "remove a duplicate payment there or leave it, then re-sync."
+        ),
     ),
     _rule(
         r"invalid for making a payment|bank account",
         ErrorCategory.SETUP,
         "category",
         "bank_account",
-        "Pick an active Xero bank account for payments in the integration settings.",
+        N_("Pick an active Xero bank account for payments in the integration settings."),
     ),
     _rule(
         r"account ?code|account.*(archived|deleted|does not exist|not (a )?valid)|accountid",
         ErrorCategory.SETUP,
         "category",
         "bank_account",
-        "Map the category to an active Xero account in the integration settings.",
+        N_("Map the category to an active Xero account in the integration settings."),
     ),
-    _rule(r"tax ?amount", ErrorCategory.VALIDATION, "vat", None, "Check the document's VAT amounts."),
+    _rule(r"tax ?amount", ErrorCategory.VALIDATION, "vat", None, N_("Check the document's VAT amounts.")),
     _rule(
         r"tax ?type|tax ?rate|tax ?code",
         ErrorCategory.SETUP,
         "vat_code",
         None,
-        "Map the VAT code to a Xero tax rate that can be used on bills.",
+        N_("Map the VAT code to a Xero tax rate that can be used on bills."),
     ),
     _rule(
         r"tracking",
         ErrorCategory.SETUP,
         "department",
         None,
-        "Map the department to an active Xero tracking option in the integration settings.",
+        N_("Map the department to an active Xero tracking option in the integration settings."),
     ),
     _rule(
         r"contact.*archived|archived.*contact",
         ErrorCategory.SETUP,
         "vendor",
         "vendor",
-        "The supplier's contact is archived in Xero: restore it in Xero, or choose another contact for the "
-        "supplier in Integrations settings → Contacts; then re-sync.",
+        N_(
+            "The supplier's contact is archived in Xero: restore it in Xero, or choose another contact for the "
+            "supplier in Integrations settings → Contacts; then re-sync."
+        ),
     ),
     _rule(
         r"contact",
         ErrorCategory.VALIDATION,
         "vendor",
         "vendor",
-        "Check the supplier's contact in Xero (name, merged or archived contacts), then re-sync.",
+        N_("Check the supplier's contact in Xero (name, merged or archived contacts), then re-sync."),
     ),
     _rule(
         r"currenc",
         ErrorCategory.VALIDATION,
         "currency",
         "currency",
-        "Add the currency in Xero (Settings → Currencies) or correct it on the document.",
+        N_("Add the currency in Xero (Settings → Currencies) or correct it on the document."),
     ),
-    _rule(r"due ?date", ErrorCategory.VALIDATION, "due_date", None, "Check the document's due date."),
-    _rule(r"\bdate\b", ErrorCategory.VALIDATION, "issue_date", "payment_date", "Check the document's dates."),
+    _rule(r"due ?date", ErrorCategory.VALIDATION, "due_date", None, N_("Check the document's due date.")),
+    _rule(r"\bdate\b", ErrorCategory.VALIDATION, "issue_date", "payment_date", N_("Check the document's dates.")),
     _rule(
         r"invoice ?number",
         ErrorCategory.VALIDATION,
         "invoice_number",
         "invoice_number",
-        "Check the document's invoice number.",
+        N_("Check the document's invoice number."),
     ),
-    _rule(r"description", ErrorCategory.VALIDATION, "description", None, "Check the document's description."),
-    _rule(r"amount|total", ErrorCategory.VALIDATION, "total", "amount", "Check the document's amounts."),
+    _rule(r"description", ErrorCategory.VALIDATION, "description", None, N_("Check the document's description.")),
+    _rule(r"amount|total", ErrorCategory.VALIDATION, "total", "amount", N_("Check the document's amounts.")),
 )
 _SEVERITY = {ErrorCategory.BOOKED: 3, ErrorCategory.SETUP: 2, ErrorCategory.VALIDATION: 1}
 
@@ -142,13 +150,13 @@ def classify_validation(messages: Sequence[str], kind: EntryKind, *, status: int
                 if best is None or rank > best[0]:
                     best = (rank, rule)
                 break
-    text = "; ".join(m for m in messages if m) or "Xero refused the entry without saying why"
+    text = "; ".join(m for m in messages if m) or N_("Xero refused the entry without saying why")
     if best is None:
         return err(
             ErrorCategory.VALIDATION,
             text,
             None,
-            "Correct the document and re-sync.",
+            N_("Correct the document and re-sync."),
             code="ValidationException",
             status=status,
         )
@@ -177,7 +185,7 @@ def summary_message(data: Any) -> str:
             return "; ".join(messages)
         if data.get("Message"):
             return str(data["Message"])
-    return "Xero's answer did not list every element sent"
+    return N_("Xero's answer did not list every element sent")
 
 
 def idempotency_conflict(data: Any) -> str:

@@ -8,6 +8,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from integrations.connectors.base import (
+    N_,
     BillData,
     ConnectorError,
     EntryKind,
@@ -70,7 +71,7 @@ def write_batch(
         error = err(
             ErrorCategory.TEMPORARY if reply.status < 400 else ErrorCategory.VALIDATION,
             summary_message(reply.data),
-            hint="Roger checks Xero before sending again.",
+            hint=N_("Roger checks Xero before sending again."),
             uncertain=True,
             code="ValidationException" if reply.status == 400 else None,
             status=reply.status,
@@ -130,8 +131,8 @@ def current(
                 state=EntryState(erp_id=item.erp_id, kind=kind, exists=False),
                 error=err(
                     ErrorCategory.VALIDATION,
-                    f"Xero no longer has the entry {item.erp_id}",
-                    hint="Re-sync to create it again.",
+                    N_("Xero no longer has the entry {erp_id}").format(erp_id=item.erp_id),
+                    hint=N_("Re-sync to create it again."),
                 ),
             )
             continue
@@ -142,7 +143,9 @@ def current(
                 Outcome.FAILED,
                 state=state,
                 error=err(
-                    ErrorCategory.VALIDATION, "The payment was deleted in Xero", hint="Re-sync to create it again."
+                    ErrorCategory.VALIDATION,
+                    N_("The payment was deleted in Xero"),
+                    hint=N_("Re-sync to create it again."),
                 ),
             )
         elif state.booked:

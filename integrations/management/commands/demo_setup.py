@@ -50,8 +50,7 @@ class Command(BaseCommand):
         parser.add_argument("--wait-for-sandbox", action="store_true", help="Wait up to 30 s for the ERP sandbox")
 
     def handle(self, *args, **options) -> None:
-        if not Document.objects.exists():
-            call_command("seed_demo")
+        call_command("seed_demo")  # idempotent: seeds an empty database, and puts the demo users right
         from integrations import tasks
 
         tasks.ensure_schedules()

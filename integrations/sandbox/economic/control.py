@@ -2,7 +2,8 @@
 itself does to an agreement, for tests and the demo.
 
 * ``agreements`` (POST ``{"name"}``) → tokens and Roger's journal number;
-* ``state`` (GET) → every agreement's journals, drafts (legacy shape) and booked ledger lines;
+* ``state`` (GET) → every agreement's journals, drafts (legacy shape), booked ledger lines and attached documents
+  (per file: name, size, SHA-256, content type, pages — never the bytes);
 * ``actions`` (POST ``{"agreement", "action", …}``):
   ``book_journal`` / ``book_entries`` (``entries`` or ``vouchers``) — the accountant books;
   ``delete_entry`` — the accountant deletes drafts;
@@ -29,6 +30,7 @@ from integrations.sandbox.economic.model import (
     HUMAN_JOURNAL,
     ROGER_JOURNAL,
     Agreement,
+    AttachedDocument,
     Entry,
     base_amount,
     seed_agreement,
@@ -232,6 +234,22 @@ def _period(ag: Agreement, body: dict[str, Any], *, closed: bool) -> dict[str, A
     return {"ok": True, "periods": changed}
 
 
+def document_state(doc: AttachedDocument) -> dict[str, Any]:
+    """An attached document's metadata for tests and the demo: what was uploaded, described, never the bytes."""
+    return {
+        "number": doc.number,
+        "accountingYear": doc.year,
+        "voucherNumber": doc.voucher,
+        "note": doc.note,
+        "createdAt": doc.created,
+        "pageCount": doc.page_count,
+        "files": [
+            {"name": f.name, "size": f.size, "sha256": f.sha256, "contentType": f.content_type, "pages": f.pages}
+            for f in doc.files
+        ],
+    }
+
+
 def state(module: Any) -> dict[str, Any]:
     base = "http://sandbox/economic"
     with module.lock:
@@ -255,6 +273,7 @@ def state(module: Any) -> dict[str, Any]:
                     for year, lines in ag.booked.items()
                 },
                 "suppliers": [shapes.supplier_json(s, base) for s in ag.suppliers.values()],
+                "attachedDocuments": [document_state(d) for d in sorted(ag.documents.values(), key=lambda d: d.number)],
                 "accountingYears": {year: {**info} for year, info in ag.years.items()},
             }
         return {"agreements": out}

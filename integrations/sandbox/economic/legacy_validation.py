@@ -135,8 +135,14 @@ def _vat(ag: Agreement, raw: dict[str, Any], data: dict[str, Any], problems: Pro
             value = _number(given)
             if value is None:
                 problems.add("contraVatAmount", "contraVatAmount must be a number.", str(given))
-            elif "amount" in data and (value < 0 or value > abs(data["amount"])):
-                problems.add("contraVatAmount", "contraVatAmount must be between 0 and the amount.", str(given))
+            elif "amount" in data and (value * data["amount"] < 0 or abs(value) > abs(data["amount"])):
+                # A credit note (negative amount) has negative VAT; the schema says nothing of the sign, so VAT
+                # against the amount's direction is refused rather than booked the wrong way (worst case).
+                problems.add(
+                    "contraVatAmount",
+                    "contraVatAmount must have the amount's sign and be at most the amount.",
+                    str(given),
+                )
             else:
                 data["contraVatAmount"] = value.quantize(CENT)
 

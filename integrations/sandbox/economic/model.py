@@ -93,6 +93,38 @@ class Entry:
 
 
 @dataclass
+class StoredFile:
+    """One uploaded file, as sent (what the web page serves back); the API never returns the bytes."""
+
+    name: str
+    content_type: str
+    content: bytes
+    sha256: str
+    pages: int
+
+    @property
+    def size(self) -> int:
+        return len(self.content)
+
+
+@dataclass
+class AttachedDocument:
+    """The Documents API's ``AttachedDocument``: the one document of a voucher (``accountingYear`` +
+    ``voucherNumber``); merging another file in adds it to ``files`` (``onConflict`` 0, "Merge")."""
+
+    number: int
+    year: str
+    voucher: int
+    note: str
+    created: str
+    files: list[StoredFile] = field(default_factory=list)
+
+    @property
+    def page_count(self) -> int:
+        return sum(f.pages for f in self.files)
+
+
+@dataclass
 class Agreement:
     number: int
     name: str
@@ -117,8 +149,10 @@ class Agreement:
     used_vouchers: dict[tuple[int, str], set[int]] = field(default_factory=dict)  # (journal, year) → numbers
     next_voucher: dict[tuple[int, str], int] = field(default_factory=dict)
     pending_edits: dict[int, dict[str, Any]] = field(default_factory=dict)  # entry → edit applied before next PUT
+    documents: dict[int, AttachedDocument] = field(default_factory=dict)  # Documents API: number → document
     next_entry: int = 1
     next_booked_line: int = 1
+    next_document: int = 1
 
     def year_of(self, day: date) -> str | None:
         for year, info in self.years.items():
@@ -165,6 +199,18 @@ class Agreement:
         self.drafts[entry.number] = entry
         return entry
 
+    def document_of(self, year: str, voucher: int) -> AttachedDocument | None:
+        return next((d for d in self.documents.values() if (d.year, d.voucher) == (year, voucher)), None)
+
+    def voucher_dates(self, year: str, voucher: int) -> list[str]:
+        """The dates of a voucher's drafts (any journal: the Documents API names no journal) and booked lines."""
+        drafts = [e.data["date"] for e in self.drafts.values() if (e.year, e.voucher) == (year, voucher)]
+        lines = [line["date"] for line in self.booked.get(year, []) if line["voucherNumber"] == voucher]
+        return drafts + lines
+
+    def voucher_booked(self, year: str, voucher: int) -> bool:
+        return any(line["voucherNumber"] == voucher for line in self.booked.get(year, []))
+
     def rate_for(self, currency: str) -> Decimal:
         return Decimal(100) if currency == self.base_currency else self.rates[currency]
 
@@ -174,8 +220,9 @@ def base_amount(amount: Decimal, rate: Decimal) -> Decimal:
 
 
 def vat_from_code(amount: Decimal, rate: Decimal) -> Decimal:
-    """The VAT in an amount incl. VAT at ``rate`` percent."""
-    return (abs(amount) * rate / (100 + rate)).quantize(CENT, rounding=ROUND_HALF_UP)
+    """The VAT in an amount incl. VAT at ``rate`` percent, with the amount's sign (a credit note's is negative)."""
+    vat = (abs(amount) * rate / (100 + rate)).quantize(CENT, rounding=ROUND_HALF_UP)
+    return -vat if amount < 0 else vat
 
 
 def _year_span(year: int) -> dict[str, Any]:

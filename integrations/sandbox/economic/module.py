@@ -1,7 +1,8 @@
 """The e-conomic sandbox's HTTP pipeline: tokens, roles, fair use, faults, idempotency, and the three surfaces.
 
 Below ``/economic`` the sandbox serves the same sub-paths as e-conomic's hosts:
-* ``/journalsapi/v15.0.0/…`` and ``/bookedEntriesapi/v4.0.0/…`` as ``https://apis.e-conomic.com`` does;
+* ``/journalsapi/v15.0.0/…``, ``/bookedEntriesapi/v4.0.0/…`` and ``/documentsapi/v4.0.1/…`` as
+  ``https://apis.e-conomic.com`` does;
 * everything else as the legacy ``https://restapi.e-conomic.com``;
 * ``/app/…``: the web app's pages (``pages``).
 
@@ -20,6 +21,7 @@ from urllib.parse import unquote
 
 from integrations.sandbox.base import ErpModule, register
 from integrations.sandbox.economic import control, pages
+from integrations.sandbox.economic.documents_api import documents_api
 from integrations.sandbox.economic.errors import EconomicError, legacy_body, legacy_error, problem, problem_body
 from integrations.sandbox.economic.journals_api import journals_api
 from integrations.sandbox.economic.ledger import booked_entries_api
@@ -37,6 +39,7 @@ from integrations.sandbox.messages import Request, Response, json_response
 
 JOURNALS = "journalsapi/v15.0.0"
 BOOKED = "bookedEntriesapi/v4.0.0"
+DOCUMENTS = "documentsapi/v4.0.1"
 DEFAULTS: dict[str, Any] = {
     "calls_per_day": 50_000,
     "calls_per_minute": 0,
@@ -81,6 +84,8 @@ class EconomicModule(ErpModule):
         with self.lock:
             self.agreements = dict(data.get("agreements", {}))
             self.next_agreement = int(data.get("next", 1000001))
+            for agreement in self.agreements.values():  # a state file written before attached documents existed
+                agreement.__dict__.setdefault("documents", {})
 
     # -- HTTP --------------------------------------------------------------------------------------------------
     def handle(self, request: Request) -> Response:
@@ -231,6 +236,8 @@ class EconomicModule(ErpModule):
             return journals_api(ag, request, parts, body)
         if surface == "booked":
             return booked_entries_api(ag, request, parts)
+        if surface == "documents":
+            return documents_api(ag, request, parts)
         if surface == "unknown" or not parts or parts[0] not in LEGACY_ROOTS:
             return _unknown(request)
         if request.method == "GET":
@@ -261,6 +268,8 @@ def _surface(subpath: str) -> str:
         return "journals" if "/".join(head) == JOURNALS else "unknown"
     if head and head[0].lower() == "bookedentriesapi":
         return "booked" if "/".join(head) == BOOKED else "unknown"
+    if head and head[0].lower() == "documentsapi":
+        return "documents" if "/".join(head) == DOCUMENTS else "unknown"
     return "legacy"
 
 

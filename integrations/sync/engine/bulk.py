@@ -16,6 +16,7 @@ from django.db.models import Case, CharField, DateTimeField, Exists, OuterRef, Q
 from django.db.models.functions import Cast
 from django.utils import timezone
 
+from integrations.connectors.base import N_
 from integrations.models import BulkResync, BulkResyncItem, ErpEntry, Integration, SyncJob
 
 OPEN_ITEM = Q(state__in=[BulkResyncItem.State.QUEUED, BulkResyncItem.State.WAITING])
@@ -28,6 +29,7 @@ def answer(
     now_state: dict[int, str],
     outcomes: dict[int, tuple[str, str]],
     next_at: dict[int, datetime],
+    files: dict[int, str] | None = None,
 ) -> None:
     """After finalize: ``meant`` is how each job's run ended, ``now_state`` the state the job is in now."""
     done: dict[int, tuple[str, str]] = {}
@@ -39,9 +41,12 @@ def answer(
         if state in ("done", "failed"):
             done[job.document_id] = outcomes.get(job.document_id, ("unchanged", ""))
         elif state == "paused":
-            waiting[job.document_id] = (f"Waiting for {integration.name} to be reconnected.", None)
+            waiting[job.document_id] = (
+                N_("Waiting for {integration} to be reconnected.").format(integration=integration.name),
+                None,
+            )
         elif run_end in ("retry", "parked", "waiting"):
-            message = outcomes.get(job.document_id, ("", ""))[1] or "Waiting to run again."
+            message = outcomes.get(job.document_id, ("", ""))[1] or N_("Waiting to run again.")
             waiting[job.document_id] = (message, next_at.get(job.pk))
         # else: pending again because the document changed or a request came meanwhile — the next run answers.
     items = BulkResyncItem.objects.filter(OPEN_ITEM, integration=integration)
@@ -50,6 +55,7 @@ def answer(
             state=BulkResyncItem.State.DONE,
             outcome=_by_document({d: o for d, (o, _) in done.items()}),
             message=_by_document({d: m for d, (_, m) in done.items()}),
+            attachment=_by_document({d: (files or {}).get(d, "") for d in done}),
             retry_at=None,
         )
     if waiting:
@@ -91,7 +97,7 @@ def wait_for_reconnect(bulk: BulkResync, integration_ids: list[int]) -> None:
         BulkResyncItem.objects.filter(bulk=bulk, integration=integration, state=BulkResyncItem.State.QUEUED).update(
             state=BulkResyncItem.State.WAITING,
             outcome="waiting",
-            message=f"Waiting for {integration.name} to be reconnected.",
+            message=N_("Waiting for {integration} to be reconnected.").format(integration=integration.name),
         )
 
 
@@ -110,7 +116,9 @@ def sweep_orphans() -> int:
         outcome = "failed" if ErpEntry.State.FAILED in states else "blocked" if ErpEntry.State.BLOCKED in states else ""
         if not outcome:
             outcome = "unchanged" if states and states <= {ErpEntry.State.SYNCED} else "failed"
-        message = "" if outcome == "unchanged" else "This item's sync ended without an answer; re-sync the document."
+        message = (
+            "" if outcome == "unchanged" else N_("This item's sync ended without an answer; re-sync the document.")
+        )
         BulkResyncItem.objects.filter(pk=item.pk, state=BulkResyncItem.State.QUEUED).update(
             state=BulkResyncItem.State.DONE, outcome=outcome, message=message
         )

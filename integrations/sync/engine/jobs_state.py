@@ -23,6 +23,7 @@ from django.utils import timezone
 from integrations.connectors.base import ErrorCategory
 from integrations.jobs import lock_jobs
 from integrations.models import Integration, SyncJob
+from integrations.sync.engine.attachments import attachment_error
 from integrations.sync.engine.records import final_error
 from integrations.sync.engine.work import Work, conf
 from integrations.sync.engine.writes import booking_error
@@ -32,14 +33,20 @@ CLOSING = ("done", "failed")
 
 def job_state(job: SyncJob, works: list[Work], *, now: datetime) -> tuple[str, datetime | None]:
     """The job's end state and, when it runs again by itself, when."""
-    errors = [e for w in works if not w.waiting for e in (final_error(w), booking_error(w)) if e is not None]
+    errors = [
+        e for w in works if not w.waiting for e in (final_error(w), booking_error(w), attachment_error(w)) if e is not None
+    ]
     if any(e.category == ErrorCategory.AUTHENTICATION for e in errors):
         return "paused", None
     waits = [w.wait_until for w in works if w.waiting and w.wait_until is not None]
     temporary = [e for e in errors if e.category == ErrorCategory.TEMPORARY]
     if temporary:
         retry_after = max((e.retry_after or 0.0) for e in temporary)
-        settled = [w.settles_at for w in works if any(e.uncertain for e in (final_error(w), booking_error(w)) if e)]
+        settled = [
+            w.settles_at
+            for w in works
+            if any(e.uncertain for e in (final_error(w), booking_error(w), attachment_error(w)) if e)
+        ]
         not_before = max([now + timedelta(seconds=retry_after), *[s for s in settled if s], *waits])
         if all(e.code == "parked" for e in temporary):
             # Waiting for the rate limit is not an attempt (R15): it never ends in Requires attention.

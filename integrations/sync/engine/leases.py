@@ -22,7 +22,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from integrations.connectors.base import ErrorCategory, Throttle
+from integrations.connectors.base import N_, ErrorCategory, Throttle
 from integrations.jobs import lock_jobs
 from integrations.models import Integration, SyncAttempt, SyncJob
 from integrations.sync.engine.work import conf
@@ -155,8 +155,8 @@ def _log_abandoned(jobs: list[SyncJob]) -> None:
             action=SyncAttempt.Action.NONE,
             outcome=SyncAttempt.Outcome.UNKNOWN,
             error_category=ErrorCategory.TEMPORARY,
-            erp_message="The worker stopped while syncing; the outcome of its last ERP call is unknown.",
-            hint="Nothing to do: Roger checks the ERP for the entry before writing again.",
+            erp_message=N_("The worker stopped while syncing; the outcome of its last ERP call is unknown."),
+            hint=N_("Nothing to do: Roger checks the ERP for the entry before writing again."),
         )
         for job in jobs
         for kind, wanted in (("bill", job.want_bill), ("payment", job.want_payment))

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, Q
+from decimal import Decimal
+
+from django.db.models import DecimalField, OuterRef, Prefetch, Q, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 
 from documents.models import Document, Payment
 from integrations.connectors.base import Connector
@@ -11,8 +14,19 @@ from integrations.sync.engine.leases import GuardedThrottle, LeaseGuard
 
 
 def load_documents(ids: list[int]) -> dict[int, Document]:
-    qs = Document.objects.filter(pk__in=ids).select_related("vendor", "category", "department", "vat_code")
+    qs = Document.objects.filter(pk__in=ids).select_related("vendor", "category", "department", "vat_code", "credits")
     qs = qs.prefetch_related(Prefetch("payments", queryset=Payment.objects.order_by("paid_on", "id")))
+    # What the document's approved credit notes settle, in the same query (the mapper needs it per document).
+    notes = (
+        Document.objects.filter(credits=OuterRef("pk"), status__in=[Document.Status.APPROVED, Document.Status.PAID])
+        .values("credits")
+        .annotate(total=Sum("total"))
+        .values("total")
+    )
+    money = DecimalField(max_digits=14, decimal_places=2)
+    qs = qs.annotate(
+        credited_total=Coalesce(-Subquery(notes, output_field=money), Value(Decimal("0")), output_field=money)
+    )
     return {d.pk: d for d in qs}
 
 

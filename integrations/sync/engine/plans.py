@@ -17,7 +17,7 @@ import json
 
 from django.utils import formats, timezone
 
-from integrations.connectors.base import Connector, EntryKind, ErpError, ErrorCategory, chunks
+from integrations.connectors.base import N_, Connector, EntryKind, ErpError, ErrorCategory, chunks
 from integrations.models import Integration
 from integrations.sync import mapper
 from integrations.sync.engine.work import Data, Work, conf
@@ -29,7 +29,7 @@ def build_data(work: Work, integration: Integration) -> None:
         if work.kind == EntryKind.BILL:
             work.data = mapper.bill_data(work.document, integration)
         else:
-            work.data = mapper.payment_data(work.document, integration, work.bill_erp_id)
+            work.data = mapper.payment_data(work.document, integration, work.bill_erp_id, work.allocate_to)
     except mapper.MappingError as exc:
         work.error = exc.error
 
@@ -56,10 +56,10 @@ def hold_unsettled(works: list[Work], *, erp_name: str) -> None:
         if until is not None and until > now:
             work.wait_until = until
             when = formats.time_format(timezone.localtime(until), "H:i:s")
-            work.wait_reason = (
-                f"Outcome unknown — waiting until {when} before checking {erp_name} again, in case it is still "
-                f"processing Roger's earlier request (nothing is sent twice)."
-            )
+            work.wait_reason = N_(
+                "Outcome unknown — waiting until {when} before checking {erp} again, in case it is still "
+                "processing Roger's earlier request (nothing is sent twice)."
+            ).format(when=when, erp=erp_name)
 
 
 # --- reads, reconciliation, plan -----------------------------------------------------------------------------
@@ -93,9 +93,11 @@ def reconcile(connector: Connector, kind: EntryKind, works: list[Work]) -> None:
                 numbers = ", ".join(h.number or h.erp_id for h in hits)
                 work.error = ErpError(
                     ErrorCategory.VALIDATION,
-                    f"{len(hits)} entries in the ERP carry this document's marker ({numbers}); Roger will not guess.",
+                    N_(
+                        "{count} entries in the ERP carry this document's marker ({numbers}); Roger will not guess."
+                    ).format(count=len(hits), numbers=numbers),
                     field="marker",
-                    hint="Void or delete the duplicates in the ERP so that one remains, then re-sync.",
+                    hint=N_("Void or delete the duplicates in the ERP so that one remains, then re-sync."),
                 )
             work.entry.uncertain = False
 
@@ -138,24 +140,27 @@ def hold_payments_behind_bills(payments: list[Work], bills: dict[int, Work], *, 
         if bill.waiting:
             work.wait_reason, work.wait_until = bill.wait_reason, bill.wait_until
         elif bill.action == "blocked":
-            reason = bill.state.booked_reason if bill.state else "The vendor bill is booked."
+            reason = bill.state.booked_reason if bill.state else N_("The vendor bill is booked.")
             changed = ", ".join(f"{field} {old or '—'} → {new or '—'}" for field, (old, new) in bill.changes.items())
             work.action = "blocked"
             work.blocked_reason = (
-                f"The vendor bill is booked in {erp_name} and still has other data than Roger ({changed}). "
-                f"Writing the payment would leave the bill and its payment disagreeing, so nothing was sent. "
-                f"{reason}"
+                N_("The vendor bill is booked in {erp} and still has other data than Roger ({changed}).").format(
+                    erp=erp_name, changed=changed
+                )
+                + " "
+                + N_("Writing the payment would leave the bill and its payment disagreeing, so nothing was sent.")
+                + f" {reason}"
             )
-            work.blocked_hint = (
-                (bill.state.booked_hint + " ") if bill.state and bill.state.booked_hint else ""
-            ) + "Bring the bill in line in the ERP first (or correct Roger), then re-sync the payment."
+            work.blocked_hint = ((bill.state.booked_hint + " ") if bill.state and bill.state.booked_hint else "") + N_(
+                "Bring the bill in line in the ERP first (or correct Roger), then re-sync the payment."
+            )
         elif bill.error is not None and bill.action in ("create", "update", "adopt"):
             temporary = bill.error.category == ErrorCategory.TEMPORARY
             work.error = ErpError(
                 ErrorCategory.TEMPORARY if temporary else ErrorCategory.VALIDATION,
-                "The vendor payment waits for the vendor bill, which could not be brought in line with Roger.",
+                N_("The vendor payment waits for the vendor bill, which could not be brought in line with Roger."),
                 field="bill",
-                hint="Nothing to do: it follows the bill's retry."
+                hint=N_("Nothing to do: it follows the bill's retry.")
                 if temporary
-                else "Fix the vendor bill's error first; the payment follows on the next sync.",
+                else N_("Fix the vendor bill's error first; the payment follows on the next sync."),
             )

@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from integrations.connectors.base import EntryState, ErpError, ErrorCategory, Outcome
+from integrations.connectors.base import N_, EntryState, ErpError, ErrorCategory, Outcome
 from integrations.models import ErpEntry, Integration, SyncAttempt
+from integrations.sync.engine.attachments import attachment_error
 from integrations.sync.engine.plans import fingerprint
 from integrations.sync.engine.work import Data, Work
 from integrations.sync.engine.writes import apply_state, booking_error, current_state
@@ -23,7 +24,7 @@ def final_error(work: Work) -> ErpError | None:
     if work.error is not None:
         return work.error
     if work.result is not None and work.result.outcome == Outcome.FAILED:
-        return work.result.error or ErpError(ErrorCategory.TEMPORARY, "The ERP refused the entry without a reason.")
+        return work.result.error or ErpError(ErrorCategory.TEMPORARY, N_("The ERP refused the entry without a reason."))
     return None
 
 
@@ -46,7 +47,7 @@ def attempt(integration: Integration, work: Work, retry_at: datetime | None, *, 
             duration_ms=0,
             request_data={},
             changes={},
-            hint="Nothing to do: Roger continues by itself.",
+            hint=N_("Nothing to do: Roger continues by itself."),
             retry_at=work.wait_until,
         )
     if error is not None:
@@ -86,8 +87,8 @@ def _blocked_error(work: Work, state: EntryState | None, outcome: str) -> ErpErr
         return None
     return ErpError(
         ErrorCategory.BOOKED,
-        state.booked_reason or "Booked in the ERP.",
-        hint=state.booked_hint or "Change it in the ERP, or leave it as booked.",
+        state.booked_reason or N_("Booked in the ERP."),
+        hint=state.booked_hint or N_("Change it in the ERP, or leave it as booked."),
     )
 
 
@@ -117,6 +118,32 @@ def booking_attempt(integration: Integration, work: Work, retry_at: datetime | N
     )
 
 
+def attachment_attempt(integration: Integration, work: Work, retry_at: datetime | None, *, final: bool) -> SyncAttempt:
+    """The log record of attaching the document's file to its entry: what was sent (never the bytes)."""
+    result = work.attachment
+    assert result is not None
+    error = attachment_error(work)
+    if result.outcome == Outcome.BLOCKED:
+        outcome = SyncAttempt.Outcome.BLOCKED
+        error = result.error or ErpError(ErrorCategory.BOOKED, "The entry is booked and takes no files.")
+    elif error is None:
+        outcome = SyncAttempt.Outcome.SUCCESS
+    else:
+        outcome = SyncAttempt.Outcome.FAILED if final else SyncAttempt.Outcome.RETRYING
+    return _log_record(
+        integration,
+        work,
+        current_state(work),
+        error,
+        action=SyncAttempt.Action.ATTACH,
+        outcome=outcome,
+        duration_ms=work.attachment_ms,
+        request_data=jsonable(dict(result.sent or {})),
+        hint=hint(error, adopted=False)[:500] if error else "",
+        retry_at=retry_at if not final and error is not None else None,
+    )
+
+
 def _log_record(integration: Integration, work: Work, state, shown: ErpError | None, **fields) -> SyncAttempt:
     """One integration log record of ``work``: who and what triggered it, where the entry is, what went wrong."""
     return SyncAttempt(
@@ -132,6 +159,7 @@ def _log_record(integration: Integration, work: Work, state, shown: ErpError | N
         erp_id=(state.erp_id if state else work.entry.erp_id),
         erp_number=(state.number if state else work.entry.erp_number)[:100],
         erp_url=(state.url if state else work.entry.erp_url)[:500],
+        erp_status=(state.status if state else work.entry.erp_status)[:40],
         error_category=shown.category.value if shown else "",
         error_field=(shown.field or "")[:50] if shown else "",
         erp_message=shown.message if shown else "",
@@ -142,15 +170,17 @@ def _log_record(integration: Integration, work: Work, state, shown: ErpError | N
 def hint(error: ErpError | None, *, adopted: bool) -> str:
     if error is not None:
         return error.hint or {
-            "temporary": "Nothing to do: Roger retries automatically.",
-            "authentication": "Reconnect the integration in Integrations settings; Roger then syncs the latest data.",
-            "setup": "Complete the mapping in Integrations settings, then re-sync.",
-            "validation": "Correct the field named above in Roger, then re-sync.",
-            "booked": "The entry is booked in the ERP; change it there if it must change.",
-            "unsupported": "The ERP cannot do this; contact support.",
+            "temporary": N_("Nothing to do: Roger retries automatically."),
+            "authentication": N_(
+                "Reconnect the integration in Integrations settings; Roger then syncs the latest data."
+            ),
+            "setup": N_("Complete the mapping in Integrations settings, then re-sync."),
+            "validation": N_("Correct the field named above in Roger, then re-sync."),
+            "booked": N_("The entry is booked in the ERP; change it there if it must change."),
+            "unsupported": N_("The ERP cannot do this; contact support."),
         }.get(error.category.value, "")
     return (
-        "Found the entry Roger had created earlier by its marker and linked it; no duplicate was made."
+        N_("Found the entry Roger had created earlier by its marker and linked it; no duplicate was made.")
         if adopted
         else ""
     )
@@ -170,6 +200,16 @@ def update_entry(work: Work, now, *, final: bool) -> None:
     entry = work.entry
     if work.waiting:
         return  # nothing was read or written: the entry keeps its state while its job waits
+    _update_bill(work, now, final=final)
+    refused = attachment_error(work)
+    if refused is not None and entry.state == ErpEntry.State.SYNCED:
+        # The bill is in step; its file is not: say why, and ask a person once retries are over (R15).
+        entry.attachment_note = refused.message[:500]
+        entry.needs_attention = entry.needs_attention or final
+
+
+def _update_bill(work: Work, now, *, final: bool) -> None:
+    entry = work.entry
     error = final_error(work) or booking_error(work)
     state = (work.booking.state if work.booking else None) or work.after_payment or current_state(work)
     if state is not None:
@@ -235,6 +275,7 @@ ENTRY_FIELDS = [
     "last_synced_at",
     "uncertain",
     "write_sent_at",
+    "attachment_note",
     "needs_attention",
     "error_category",
     "error_message",

@@ -11,10 +11,10 @@ from django.db.models import Q
 from django.utils import timezone
 
 from documents.models import Document
-from integrations.connectors.base import Connector, ConnectorError, EntryKind, ErpError, ErrorCategory
+from integrations.connectors.base import N_, Connector, ConnectorError, EntryKind, ErpError, ErrorCategory
 from integrations.models import ErpEntry, Integration, SyncAttempt, SyncJob
 from integrations.sync import auth, vendor_links
-from integrations.sync.engine import bulk, jobs_state, loading, plans, records, writes
+from integrations.sync.engine import attachments, bulk, credit_notes, jobs_state, loading, plans, records, writes
 from integrations.sync.engine.leases import Lease, LeaseGuard, LeaseLost, claim
 from integrations.sync.engine.work import Work, conf
 
@@ -111,6 +111,7 @@ def run_batch(integration_id: int, token: str, jobs: list[SyncJob], *, connector
         return
     for work in works:
         work.settle_seconds = plans.settle_seconds(connector)
+    works = credit_notes.plan_payments(connector, works, credit_notes.credited_entries(integration, works))
     try:
         with guard.holding(lease):
             _sync(connector, integration, lease, works, entries, history)
@@ -143,11 +144,13 @@ def _works(integration, jobs, documents, entries) -> tuple[list[Work], dict[int,
 
 
 def _kinds_for(job: SyncJob, document: Document, integration: Integration) -> list[str]:
-    """R10: a bill for an Unpaid document, a bill and a payment for a Paid one (drafts only if pushed)."""
+    """R10: a bill for an Unpaid document, a bill and a payment for a Paid one (drafts only if pushed).  A credit
+    note that corrects a bill may have a payment entry before it is paid: its allocation (``credit_notes``)."""
     kinds = []
     if job.want_bill and (document.is_synced_state or integration.push_drafts):
         kinds.append(EntryKind.BILL)
-    if job.want_payment and document.is_paid:
+    allocating = document.is_credit_note and document.credits_id and document.is_synced_state
+    if job.want_payment and (document.is_paid or allocating):
         kinds.append(EntryKind.PAYMENT)
     return kinds
 
@@ -194,6 +197,8 @@ def _process(connector, integration, lease, batch: list[Work], history: set, bil
         writes.write(connector, lease, kind, chunk, create=True)
     for chunk in _chunks(updates, connector.max_batch):
         writes.write(connector, lease, kind, chunk, create=False)
+    if kind == EntryKind.BILL:
+        attachments.attach(connector, lease, [w for w in batch if attachments.needs_file(w)])
     if integration.book_after_sync and connector.supports_booking:
         bookable = [w for w in batch if writes.bookable(w)]
         writes.book(connector, lease, kind, bookable, lambda error: _needs_reconnect(integration, error))
@@ -223,9 +228,9 @@ def _attach_bill_ids(batch: list[Work], bills: dict[int, Work], entries) -> list
             retrying = retrying and bill_work.error.category == ErrorCategory.TEMPORARY  # type: ignore[union-attr]
             work.error = ErpError(
                 ErrorCategory.TEMPORARY if retrying else ErrorCategory.VALIDATION,
-                "The vendor payment waits for the vendor bill, which is not in the ERP yet.",
+                N_("The vendor payment waits for the vendor bill, which is not in the ERP yet."),
                 field="bill",
-                hint="Fix the vendor bill's error first; the payment follows on the next sync.",
+                hint=N_("Fix the vendor bill's error first; the payment follows on the next sync."),
             )
             continue
         work.bill_erp_id = bill_id
@@ -260,10 +265,11 @@ def _shadow_bills(connector, integration, payments, bills, entries, history) -> 
 
 def _keep_what_happened(integration: Integration, works: list[Work]) -> None:
     """After a lost lease: the log records and entry states of what did reach the ERP (R14), nothing else."""
-    happened = [w for w in works if w.result is not None or w.booking is not None]
+    happened = [w for w in works if w.result is not None or w.booking is not None or w.attachment is not None]
     now = timezone.now()
     attempts = [records.attempt(integration, w, None, final=True) for w in happened]
     attempts += [records.booking_attempt(integration, w, None, final=True) for w in happened if w.booking]
+    attempts += [records.attachment_attempt(integration, w, None, final=True) for w in happened if w.attachment]
     for work in happened:
         records.update_entry(work, now, final=False)
     with transaction.atomic():
@@ -278,6 +284,7 @@ def _record(integration, token, jobs, works, refused, started) -> None:
     states: dict[int, str] = dict(refused)
     next_at: dict = {}
     outcomes: dict[int, tuple[str, str]] = {}
+    files: dict[int, str] = {}
     by_job: dict[int, list[Work]] = {}
     for work in works:
         by_job.setdefault(work.job.pk, []).append(work)
@@ -290,11 +297,14 @@ def _record(integration, token, jobs, works, refused, started) -> None:
         final = state not in ("retry", "parked", "waiting")
         for work in job_works:
             attempts.append(records.attempt(integration, work, when, final=final))
+            if work.attachment is not None:
+                attempts.append(records.attachment_attempt(integration, work, when, final=final))
             if work.booking is not None:
                 attempts.append(records.booking_attempt(integration, work, when, final=final))
             records.update_entry(work, now, final=final)
         outcomes[job.document_id] = _outcome(job_works, states[job.pk])
-    _close(integration, token, jobs, works, states, next_at, outcomes, attempts)
+        files[job.document_id] = attachments.outcome(job_works)
+    _close(integration, token, jobs, works, states, next_at, outcomes, attempts, files)
     log.info(
         "integration %s: %d jobs, %d entries in %.2fs",
         integration.pk,
@@ -313,7 +323,7 @@ def _outcome(works: list[Work], state: str) -> tuple[str, str]:
     return records.document_outcome(works, state)
 
 
-def _close(integration, token, jobs, works, states, next_at, outcomes, attempts=()) -> None:
+def _close(integration, token, jobs, works, states, next_at, outcomes, attempts=(), files=None) -> None:
     for tries in range(3):
         for attempt in attempts:
             attempt.pk = None  # a retried transaction inserts them afresh
@@ -322,7 +332,7 @@ def _close(integration, token, jobs, works, states, next_at, outcomes, attempts=
                 writes.upsert_entries([w.entry for w in works if not w.waiting], fields=records.ENTRY_FIELDS)
                 SyncAttempt.objects.bulk_create(attempts)
                 now_state = jobs_state.finalize(token, jobs, states, next_at)
-                bulk.answer(integration, jobs, states, now_state, outcomes, next_at)
+                bulk.answer(integration, jobs, states, now_state, outcomes, next_at, files or {})
             break
         except OperationalError:  # a deadlock with a request staging the same jobs: PostgreSQL picked us
             if tries == 2:

@@ -34,8 +34,11 @@ class Work:
     duration_ms: int = 0
     booking: ItemResult | None = None  # "book after sync": the ERP's answer to booking this entry
     booking_ms: int = 0
+    attachment: ItemResult | None = None  # the ERP's answer to attaching the document's file (R17)
+    attachment_ms: int = 0
     after_payment: EntryState | None = None  # a bill read again after its payment was written
-    bill_erp_id: str = ""  # a payment's bill in the ERP
+    bill_erp_id: str = ""  # a payment's bill in the ERP (for a credit note's payment entry: the ERP's credit note)
+    allocate_to: str = ""  # a credit note's allocation: the ERP id of the bill it corrects
     # Why this entry is left alone by this run (a write of unknown outcome may still be processing at the ERP, or
     # its bill is in that state): the job waits until ``wait_until`` and then runs again.  Not an attempt.
     wait_reason: str = ""

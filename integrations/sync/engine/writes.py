@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from integrations.connectors.base import (
+    N_,
     Connector,
     ConnectorError,
     EntryKind,
@@ -65,7 +66,9 @@ def write(connector: Connector, lease: Lease, kind: EntryKind, works: list[Work]
     for work in works:
         work.result = by_ref.get(work.ref)
         if work.result is None:
-            work.error = ErpError(ErrorCategory.TEMPORARY, "The ERP returned no result for this entry.", uncertain=True)
+            work.error = ErpError(
+                ErrorCategory.TEMPORARY, N_("The ERP returned no result for this entry."), uncertain=True
+            )
     save_answers(works)
 
 
@@ -136,7 +139,9 @@ def book(connector: Connector, lease: Lease, kind: EntryKind, works: list[Work],
             work.booking = by_id.get(work.entry.erp_id) or ItemResult(
                 work.entry.erp_id,
                 Outcome.FAILED,
-                error=ErpError(ErrorCategory.TEMPORARY, "The ERP returned no result for this booking.", uncertain=True),
+                error=ErpError(
+                    ErrorCategory.TEMPORARY, N_("The ERP returned no result for this booking."), uncertain=True
+                ),
             )
             if not (work.booking.error and work.booking.error.uncertain):
                 work.entry.write_sent_at = None
@@ -147,7 +152,7 @@ def booking_error(work: Work) -> ErpError | None:
     booking = work.booking
     if booking is None or booking.outcome not in (Outcome.FAILED, Outcome.BLOCKED):
         return None
-    return booking.error or ErpError(ErrorCategory.TEMPORARY, "The ERP did not book the entry.")
+    return booking.error or ErpError(ErrorCategory.TEMPORARY, N_("The ERP did not book the entry."))
 
 
 def refresh_paid_bills(connector: Connector, works: list[Work], entries: dict[tuple[int, str], ErpEntry]) -> None:

@@ -1,0 +1,20 @@
+"""Amounts and dates as the user's language writes them (R18)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django import template
+
+from roger.amounts import format_amount
+
+register = template.Library()
+
+
+@register.filter
+def money(value: Decimal | int | str | None, currency: str = "") -> str:
+    """2.053,48 DKK (Danish) / 2,053.48 DKK (English); empty for no amount."""
+    if value is None or value == "":
+        return ""
+    text = format_amount(value)
+    return f"{text} {currency}" if currency else text
