@@ -6,6 +6,7 @@ client secret or authorization code in clear.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import threading
 import time
@@ -66,7 +67,10 @@ def _mask_pairs(pairs: list[tuple[str, str]]) -> str:
 
 
 def mask_body(body: bytes, content_type: str = "") -> str:
-    """Decode a body for the log, masking secret fields in JSON and form-encoded payloads."""
+    """Decode a body for the log, masking secret fields in JSON and form-encoded payloads.  A file (an uploaded
+    attachment) is logged as its size and checksum, not its bytes."""
+    if body and ("octet-stream" in content_type or content_type.startswith(("image/", "application/pdf"))):
+        return f"<{len(body)} bytes, sha256 {hashlib.sha256(body).hexdigest()}>"
     text = body.decode("utf-8", "replace")[:MAX_BODY_CHARS]
     stripped = text.strip()
     if stripped.startswith(("{", "[")):
@@ -154,9 +158,7 @@ def busiest_window(records: list[dict[str, Any]], seconds: float) -> int:
 
 def most_in_flight(records: list[dict[str, Any]]) -> int:
     """Peak number of requests the ERP was serving at once (an answer leaving frees the slot first)."""
-    events = sorted(
-        [(r["started_at"], 1) for r in records] + [(r["ended_at"] or r["started_at"], -1) for r in records]
-    )
+    events = sorted([(r["started_at"], 1) for r in records] + [(r["ended_at"] or r["started_at"], -1) for r in records])
     peak = current = 0
     for _, step in events:
         current += step

@@ -6,7 +6,8 @@ authentication → tenant → scope → rate limits (minute, day, app-minute, co
 injected fault → high-volume check → the operation under the organisation's lock.
 
 The handlers live beside this module, one concern each: ``xero_identity`` (OAuth), ``xero_reads`` (GET),
-``xero_writes`` (PUT/POST), ``xero_pages`` (go.xero.com), ``xero_control`` (``/_sandbox/xero/…``).
+``xero_writes`` (PUT/POST), ``xero_credit_notes`` (credit notes and allocations), ``xero_attachments`` (files),
+``xero_pages`` (go.xero.com), ``xero_control`` (``/_sandbox/xero/…``).
 """
 
 from __future__ import annotations
@@ -22,13 +23,21 @@ from integrations.sandbox.base import ErpModule, SandboxEnv, register
 from integrations.sandbox.faults import FaultRule, apply_fault
 from integrations.sandbox.limits import LimitSpec, StoredResponse
 from integrations.sandbox.messages import Request, Response, dumps, html_response, json_response, text_response
+from integrations.sandbox.xero_attachments import ENDPOINTS, AttachmentsMixin
 from integrations.sandbox.xero_auth import AuthStore, Grant
 from integrations.sandbox.xero_control import ControlMixin
+from integrations.sandbox.xero_credit_notes import CreditNotesMixin
 from integrations.sandbox.xero_identity import IdentityMixin
 from integrations.sandbox.xero_model import Org, ms_datetime, seed_org, utcnow
 from integrations.sandbox.xero_pages import PagesMixin
 from integrations.sandbox.xero_reads import ReadsMixin
-from integrations.sandbox.xero_render import render_contact, render_invoice, render_organisation, render_payment
+from integrations.sandbox.xero_render import (
+    render_contact,
+    render_credit_note,
+    render_invoice,
+    render_organisation,
+    render_payment,
+)
 from integrations.sandbox.xero_responses import not_found, problem, validation_error_message
 from integrations.sandbox.xero_volume import high_volume_exception, unoptimised
 from integrations.sandbox.xero_writes import WritesMixin
@@ -36,10 +45,13 @@ from integrations.sandbox.xero_xml import to_xml
 
 API_PREFIX = "/api.xro/2.0/"
 Handler = Callable[[Request, Org, str | None], Response]
+SubHandler = Callable[[Request, Org, str, str | None], Response]
 
 
 @register
-class XeroModule(ControlMixin, PagesMixin, WritesMixin, ReadsMixin, IdentityMixin, ErpModule):
+class XeroModule(
+    ControlMixin, PagesMixin, AttachmentsMixin, CreditNotesMixin, WritesMixin, ReadsMixin, IdentityMixin, ErpModule
+):
     name = "xero"
     hosts = {"api.xero.com": "", "identity.xero.com": "/identity", "login.xero.com": "/login", "go.xero.com": "/go"}
 
@@ -89,7 +101,23 @@ class XeroModule(ControlMixin, PagesMixin, WritesMixin, ReadsMixin, IdentityMixi
                     "Organisation": render_organisation(org),
                     "Contacts": [render_contact(c) for c in org.contacts.values()],
                     "Invoices": [render_invoice(org, i) for i in org.invoices.values()],
+                    "CreditNotes": [render_credit_note(org, c) for c in org.credit_notes.values()],
                     "Payments": [render_payment(org, p) for p in org.payments.values()],
+                    # Files as metadata only: never the bytes.
+                    "Attachments": {
+                        document_id: [
+                            {
+                                "AttachmentID": f.AttachmentID,
+                                "FileName": f.FileName,
+                                "MimeType": f.MimeType,
+                                "ContentLength": f.ContentLength,
+                                "sha256": f.sha256 or hashlib.sha256(f.content).hexdigest(),
+                            }
+                            for f in files
+                        ]
+                        for document_id, files in org.attachments.items()
+                        if files
+                    },
                 }
         return {"tenants": tenants}
 
@@ -100,6 +128,10 @@ class XeroModule(ControlMixin, PagesMixin, WritesMixin, ReadsMixin, IdentityMixi
     def restore(self, data: Any) -> None:
         with self._lock:
             self.orgs = data["orgs"]
+            for org in self.orgs.values():  # a state file from before credit notes and attachments
+                for name in ("credit_notes", "allocations", "attachments"):
+                    if not hasattr(org, name):
+                        setattr(org, name, {})
             self._org_locks = {tenant_id: threading.RLock() for tenant_id in self.orgs}
             self.auth.restore(data["auth"])
 
@@ -143,7 +175,10 @@ class XeroModule(ControlMixin, PagesMixin, WritesMixin, ReadsMixin, IdentityMixi
             return problem(403, "Forbidden", "AuthenticationUnsuccessful")
         request.tenant, request.client = tenant_id, grant.client_id
         cfg = self.env.erp_config(self.name)
-        resource = request.subpath[len(API_PREFIX) :].split("/")[0]
+        parts = [p for p in request.subpath[len(API_PREFIX) :].split("/") if p]
+        # Files need their own scope whatever they hang on (spec: ``accounting.attachments`` on every
+        # ``…/Attachments`` operation).
+        resource = "attachments" if len(parts) > 2 and parts[2].lower() == "attachments" else (parts or [""])[0]
         if not scopes.allowed(grant.scope, resource, request.method):
             status = int(cfg.get("scope_denied_status") or 401)
             return problem(status, "Unauthorized" if status == 401 else "Forbidden", "AuthorizationUnsuccessful")
@@ -259,18 +294,27 @@ class XeroModule(ControlMixin, PagesMixin, WritesMixin, ReadsMixin, IdentityMixi
         parts = [p for p in request.subpath[len(API_PREFIX) :].split("/") if p]
         if not parts:
             return not_found()
-        handler = self._routes().get((request.method, parts[0].lower(), len(parts) > 1))
-        if handler is None or len(parts) > 2:
-            return not_found()
+        resource = parts[0].lower()
+        if len(parts) > 2:
+            sub = self._sub_routes().get((request.method, resource, parts[2].lower()))
+            if sub is None or len(parts) > 4:
+                return not_found()
+        else:
+            handler = self._routes().get((request.method, resource, len(parts) > 1))
+            if handler is None:
+                return not_found()
         tenant_id = request.tenant or ""
         with self._org_lock(tenant_id):
             org = self.orgs.get(tenant_id)
             if org is None:
                 return problem(403, "Forbidden", "AuthenticationUnsuccessful")
-            reason = unoptimised(parts[0].lower(), request) if org.high_volume and request.method == "GET" else ""
+            reason = unoptimised(resource, request) if org.high_volume and request.method == "GET" else ""
             if reason and len(parts) == 1:
                 return high_volume_exception(reason)
-            response = handler(request, org, parts[1] if len(parts) > 1 else None)
+            if len(parts) > 2:
+                response = sub(request, org, parts[1], parts[3] if len(parts) > 3 else None)
+            else:
+                response = handler(request, org, parts[1] if len(parts) > 1 else None)
         if request.method != "GET":
             self.env.mark_dirty()
         return self._negotiate(request, response)
@@ -299,7 +343,25 @@ class XeroModule(ControlMixin, PagesMixin, WritesMixin, ReadsMixin, IdentityMixi
             ("GET", "trackingcategories", True): self._get_tracking_one,
             ("GET", "organisation", False): self._get_organisation,
             ("GET", "currencies", False): self._get_currencies,
+            ("GET", "creditnotes", False): self._get_credit_notes,
+            ("GET", "creditnotes", True): self._get_credit_note,
+            ("PUT", "creditnotes", False): self._write_credit_notes,
+            ("POST", "creditnotes", False): self._write_credit_notes,
+            ("POST", "creditnotes", True): self._write_credit_notes,
         }
+
+    def _sub_routes(self) -> dict[tuple[str, str, str], SubHandler]:
+        """``/{Resource}/{id}/{Sub}[/{key}]``: files on invoices and credit notes, a credit note's allocations."""
+        routes: dict[tuple[str, str, str], SubHandler] = {
+            ("PUT", "creditnotes", "allocations"): self._put_allocations,
+            ("DELETE", "creditnotes", "allocations"): self._delete_allocation,
+        }
+        for resource in ENDPOINTS:
+            for method in ("GET", "PUT", "POST"):
+                routes[(method, resource, "attachments")] = lambda request, org, ident, key, resource=resource: (
+                    self._attachments(request, org, resource, ident, key)
+                )
+        return routes
 
     def _negotiate(self, request: Request, response: Response) -> Response:
         """Xero answers XML unless the client asks for JSON (``Accept: application/json``)."""

@@ -8,13 +8,14 @@ from decimal import Decimal
 from typing import Any
 
 from integrations.sandbox.messages import Request, Response, json_response
+from integrations.sandbox.xero_allocation_rules import allocate, delete_allocation
 from integrations.sandbox.xero_contact_rules import save_contact
-from integrations.sandbox.xero_model import DEMO_COMPANY, Invoice, Org, Payment, parse_date, utcnow
+from integrations.sandbox.xero_model import DEMO_COMPANY, CreditNote, Invoice, Org, Payment, parse_date, utcnow
 from integrations.sandbox.xero_payment_rules import apply_payment, delete_payment, save_payment
 from integrations.sandbox.xero_render import render_contact, render_invoice, render_organisation, render_payment
 from integrations.sandbox.xero_responses import json_body
 from integrations.sandbox.xero_results import ElementResult
-from integrations.sandbox.xero_rules import save_invoice
+from integrations.sandbox.xero_rules import save_credit_note, save_invoice
 from integrations.sandbox.xero_scopes import GRANULAR
 
 
@@ -78,6 +79,9 @@ class ControlMixin:
             "delete": self._act_delete,
             "pay": self._act_pay,
             "credit": self._act_credit,
+            "allocate": self._act_allocate,
+            "unallocate": self._act_unallocate,
+            "refund": self._act_refund,
             "reconcile_payment": self._act_reconcile,
             "set_lock_dates": self._act_lock_dates,
             "revoke_grant": lambda org, b: {"revoked_grants": self.auth.revoke_tenant(org.tenant_id)},
@@ -107,16 +111,46 @@ class ControlMixin:
     @staticmethod
     def _act_status(status: str) -> Callable[[Org, dict[str, Any]], ElementResult]:
         def act(org: Org, body: dict[str, Any]) -> ElementResult:
+            if body.get("credit_note_id"):
+                credit = require_credit_note(org, body)
+                return save_credit_note(org, {"Status": status}, True, forced_id=credit.InvoiceID)
             invoice = require_invoice(org, body)
             return save_invoice(org, {"Status": status}, True, forced_id=invoice.InvoiceID)
 
         return act
 
     @staticmethod
+    def _act_allocate(org: Org, body: dict[str, Any]) -> ElementResult:
+        """Allocate a credit note to a bill, as an accountant does in Xero (Xero's allocation rules apply)."""
+        credit, invoice = require_credit_note(org, body), require_invoice(org, body)
+        amount = body.get("amount") or min(credit.AmountDue, invoice.AmountDue)
+        return allocate(org, credit, {"Invoice": {"InvoiceID": invoice.InvoiceID}, "Amount": str(amount)})
+
+    @staticmethod
+    def _act_unallocate(org: Org, body: dict[str, Any]) -> ElementResult:
+        return delete_allocation(org, org.allocations[str(body["allocation_id"]).lower()])
+
+    @staticmethod
+    def _act_refund(org: Org, body: dict[str, Any]) -> ElementResult:
+        """The supplier pays a credit note back into a bank account."""
+        credit = require_credit_note(org, body)
+        element = {
+            "CreditNote": {"CreditNoteID": credit.InvoiceID},
+            "Account": {"Code": str(body.get("account_code") or "090")},
+            "Amount": str(body.get("amount") or credit.AmountDue),
+            "Date": body.get("date") or date.today().isoformat(),
+            "Reference": body.get("reference") or "Refunded in Xero",
+        }
+        return save_payment(org, element)
+
+    @staticmethod
     def _act_delete(org: Org, body: dict[str, Any]) -> ElementResult:
         if body.get("payment_id"):
             payment = org.payments[str(body["payment_id"]).lower()]
             return delete_payment(org, payment, {"Status": "DELETED"})
+        if body.get("credit_note_id"):
+            credit = require_credit_note(org, body)
+            return save_credit_note(org, {"Status": "DELETED"}, True, forced_id=credit.InvoiceID)
         invoice = require_invoice(org, body)
         return save_invoice(org, {"Status": "DELETED"}, True, forced_id=invoice.InvoiceID)
 
@@ -183,6 +217,13 @@ class ControlMixin:
             return render_contact(contact)
 
         return act
+
+
+def require_credit_note(org: Org, body: dict[str, Any]) -> CreditNote:
+    credit = org.credit_notes.get(str(body.get("credit_note_id") or "").lower())
+    if credit is None:
+        raise KeyError(f"unknown credit_note_id {body.get('credit_note_id')!r}")
+    return credit
 
 
 def require_invoice(org: Org, body: dict[str, Any]) -> Invoice:

@@ -1,4 +1,5 @@
-"""Xero organisations, their chart of accounts, contacts, bills and payments, in Xero's own JSON shapes.
+"""Xero organisations, their chart of accounts, contacts, bills, credit notes, payments, allocations and
+attachments, in Xero's own JSON shapes.
 
 Built from Xero's published OpenAPI description (schemas Invoice, LineItem, Payment, Contact, Account,
 TaxRate, TrackingCategory, Organisation) and the developer docs' rules; no project code is shared.
@@ -161,10 +162,21 @@ class Invoice:
         return self.Total - self.AmountPaid - self.AmountCredited
 
 
+class CreditNote(Invoice):
+    """A credit note (``ACCPAYCREDIT`` from a supplier, ``ACCRECCREDIT`` to a customer): the shape of an invoice
+    (developer.xero.com/documentation/api/accounting/creditnotes: "See Invoice Line Items"), stored apart.
+    ``InvoiceID`` holds the CreditNoteID and ``InvoiceNumber`` the CreditNoteNumber; ``AmountPaid`` is what was
+    refunded and ``AmountCredited`` what was allocated, so ``AmountDue`` is its RemainingCredit."""
+
+    @property
+    def CreditNoteID(self) -> str:
+        return self.InvoiceID
+
+
 @dataclass
 class Payment:
     PaymentID: str
-    InvoiceID: str
+    InvoiceID: str  # the invoice paid, or the credit note refunded (see CreditNoteID)
     AccountID: str
     Date: date
     Amount: Decimal
@@ -174,6 +186,37 @@ class Payment:
     IsReconciled: bool = False
     Status: str = "AUTHORISED"
     updated: datetime = field(default_factory=utcnow)
+    CreditNoteID: str = ""  # set for a refund of a credit note (then InvoiceID is empty)
+
+
+@dataclass
+class Allocation:
+    """Part of a credit note applied to an invoice of the same contact (``PUT /CreditNotes/{id}/Allocations``)."""
+
+    AllocationID: str
+    CreditNoteID: str
+    InvoiceID: str
+    Amount: Decimal
+    Date: date  # read-only in Xero: the later of the invoice's and the credit note's date
+    IsDeleted: bool = False
+    updated: datetime = field(default_factory=utcnow)
+
+
+@dataclass
+class Attachment:
+    """A file on a document (``/{Endpoint}/{Guid}/Attachments/{FileName}``); the bytes stay in the sandbox."""
+
+    AttachmentID: str
+    FileName: str
+    MimeType: str
+    content: bytes = field(repr=False)
+    IncludeOnline: bool = False
+    updated: datetime = field(default_factory=utcnow)
+    sha256: str = ""  # computed once on upload, for the control API's state
+
+    @property
+    def ContentLength(self) -> int:
+        return len(self.content)
 
 
 @dataclass
@@ -191,6 +234,9 @@ class Org:
     contacts: dict[str, Contact] = field(default_factory=dict)
     invoices: dict[str, Invoice] = field(default_factory=dict)
     payments: dict[str, Payment] = field(default_factory=dict)
+    credit_notes: dict[str, CreditNote] = field(default_factory=dict)
+    allocations: dict[str, Allocation] = field(default_factory=dict)
+    attachments: dict[str, list[Attachment]] = field(default_factory=dict)  # document id → its files
     period_lock_date: date | None = None
     end_of_year_lock_date: date | None = None
     next_number: int = 1
@@ -215,6 +261,23 @@ class Org:
 
     def payments_of(self, invoice_id: str) -> list[Payment]:
         return [p for p in self.payments.values() if p.InvoiceID == invoice_id and p.Status == "AUTHORISED"]
+
+    def refunds_of(self, credit_note_id: str) -> list[Payment]:
+        return [p for p in self.payments.values() if p.CreditNoteID == credit_note_id and p.Status == "AUTHORISED"]
+
+    def allocations_of(self, *, credit_note_id: str = "", invoice_id: str = "") -> list[Allocation]:
+        return [
+            a
+            for a in self.allocations.values()
+            if not a.IsDeleted
+            and (not credit_note_id or a.CreditNoteID == credit_note_id)
+            and (not invoice_id or a.InvoiceID == invoice_id)
+        ]
+
+    def document(self, document_id: str) -> Invoice | None:
+        """An invoice or a credit note by its id (what attachments hang on)."""
+        key = document_id.strip().lower()
+        return self.invoices.get(key) or self.credit_notes.get(key)
 
     def lock_error(self, day: date) -> str | None:
         """Xero's message for a ledger-affecting write dated on/before a lock date, else None."""

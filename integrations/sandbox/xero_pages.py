@@ -1,4 +1,5 @@
-"""The pages a person sees: go.xero.com deep links to a bill (with the accountant's buttons) and the home section."""
+"""The pages a person sees: go.xero.com deep links to a bill or a supplier credit note (with the accountant's buttons
+and the files attached, downloadable) and the home section.  Like Xero's web app they need no API token."""
 
 from __future__ import annotations
 
@@ -6,7 +7,9 @@ import html
 from typing import Any
 
 from integrations.sandbox.messages import Request, Response, html_response, redirect_response
+from integrations.sandbox.xero_attachment_rules import find
 from integrations.sandbox.xero_model import Invoice, Org
+from integrations.sandbox.xero_page_parts import credit_note_page, files_section
 from integrations.sandbox.xero_responses import mount_prefix
 from integrations.sandbox.xero_results import ElementResult
 
@@ -19,12 +22,15 @@ class PagesMixin:
     _org_lock: Any
     _act_pay: Any
     _act_lock_dates: Any
+    _act_status: Any
 
     # -- deep link (go.xero.com) --------------------------------------------------------------------------------
     def _deep_link(self, request: Request) -> Response:
         """``/organisationlogin/default.aspx?shortcode=!abc&redirecturl=/AccountsPayable/Edit.aspx?InvoiceID=…``
         opens the bill in the organisation with that short code (developer.xero.com/documentation/guides/how-to-
         guides/deep-link-xero/); a plain ``/AccountsPayable/View.aspx?InvoiceID=…`` looks in every organisation."""
+        if request.subpath.lower().startswith("/go/attachments/"):
+            return self._download(request)
         redirect = request.query_value("redirecturl") or ""
         orgs = list(self.orgs.values())
         if request.subpath.lower().startswith("/go/organisationlogin/"):
@@ -35,12 +41,34 @@ class PagesMixin:
         invoice_id = (request.query_value("InvoiceID") or request.query_value("invoiceId") or "").lower()
         if not invoice_id and "invoiceid=" in redirect.lower():
             invoice_id = redirect[redirect.lower().index("invoiceid=") + 10 :].split("&")[0].lower()
+        # "View a credit note": ``/AccountsPayable/ViewCreditNote.aspx?creditNoteID=…`` (XeroAPI/xero-mcp-server,
+        # src/consts/deeplinks.ts).
+        credit_id = (request.query_value("creditNoteID") or "").lower()
+        if not credit_id and "creditnoteid=" in redirect.lower():
+            credit_id = redirect[redirect.lower().index("creditnoteid=") + 13 :].split("&")[0].lower()
         for org in orgs:
             with self._org_lock(org.tenant_id):
                 invoice = org.invoices.get(invoice_id)
                 if invoice is not None:
                     return html_response(200, bill_page(org, invoice, mount_prefix(request)))
-        return html_response(404, "<h1>Xero sandbox</h1><p>No bill with that InvoiceID.</p>")
+                credit = org.credit_notes.get(credit_id)
+                if credit is not None:
+                    return html_response(200, credit_note_page(org, credit, mount_prefix(request)))
+        what = "credit note with that creditNoteID" if credit_id else "bill with that InvoiceID"
+        return html_response(404, f"<h1>Xero sandbox</h1><p>No {what}.</p>")
+
+    def _download(self, request: Request) -> Response:
+        """``/go/attachments/{document id}/{AttachmentID}``: the file as it was uploaded, with its type."""
+        parts = [p for p in request.subpath.split("/") if p]
+        if len(parts) == 4:
+            for org in list(self.orgs.values()):
+                with self._org_lock(org.tenant_id):
+                    found = find(org, parts[2], parts[3])
+                if found is not None:
+                    response = Response(200, found.content, content_type=found.MimeType)
+                    response.headers["Content-Disposition"] = f'inline; filename="{found.FileName}"'
+                    return response
+        return html_response(404, "<h1>Xero sandbox</h1><p>No such file.</p>")
 
     def home_html(self) -> str:
         """Each organisation's bills, newest first, linking to the bill pages (where an accountant can book)."""
@@ -56,9 +84,16 @@ class PagesMixin:
                     f"<td>{i.Total} {html.escape(i.CurrencyCode)}</td></tr>"
                     for i in bills
                 )
+                credits = sorted(org.credit_notes.values(), key=lambda c: c.updated, reverse=True)[:200]
+                rows += "".join(
+                    f"<tr><td><a href='/xero/go/AccountsPayable/ViewCreditNote.aspx?creditNoteID={c.InvoiceID}'>"
+                    f"Credit note {html.escape(c.InvoiceNumber) or '(no number)'}</a></td>"
+                    f"<td>{html.escape(c.Status)}</td><td>{c.Total} {html.escape(c.CurrencyCode)}</td></tr>"
+                    for c in credits
+                )
                 parts.append(
-                    f"<h3>{html.escape(org.name)}</h3><p>{len(org.invoices)} invoices, {len(org.payments)} payments"
-                    f" · <a href='/_sandbox/xero/state'>state (JSON)</a></p>"
+                    f"<h3>{html.escape(org.name)}</h3><p>{len(org.invoices)} invoices, {len(org.credit_notes)} credit "
+                    f"notes, {len(org.payments)} payments · <a href='/_sandbox/xero/state'>state (JSON)</a></p>"
                     f"<table><thead><tr><th>Bill</th><th>Status</th><th>Total</th></tr></thead><tbody>{rows}</tbody>"
                     "</table>"
                 )
@@ -70,13 +105,18 @@ class PagesMixin:
         form = request.form()
         invoice_id, action = form.get("InvoiceID", "").lower(), form.get("action", "")
         page = f"{mount_prefix(request)}/go/AccountsPayable/View.aspx?InvoiceID={invoice_id}"
+        credit_id = form.get("CreditNoteID", "").lower()
+        if credit_id:
+            page = f"{mount_prefix(request)}/go/AccountsPayable/ViewCreditNote.aspx?creditNoteID={credit_id}"
         for org in list(self.orgs.values()):
             with self._org_lock(org.tenant_id):
-                invoice = org.invoices.get(invoice_id)
+                invoice = org.invoices.get(invoice_id) or org.credit_notes.get(credit_id)
                 if invoice is None:
                     continue
-                body = {"invoice_id": invoice_id}
-                if action == "pay":
+                body = {"invoice_id": invoice_id, "credit_note_id": credit_id}
+                if action == "void_credit_note" and credit_id:
+                    outcome = self._act_status("VOIDED")(org, body)
+                elif action == "pay":
                     outcome = self._act_pay(org, body)
                 elif action == "lock_period":
                     outcome = self._act_lock_dates(org, {"period_lock_date": invoice.Date.isoformat()})
@@ -107,6 +147,20 @@ def bill_page(org: Org, invoice: Invoice, prefix: str) -> str:
         for p in org.payments_of(invoice.InvoiceID)
     )
     link = f'<p><a href="{esc(invoice.Url)}">Go to Roger</a></p>' if invoice.Url else ""
+    applied = org.allocations_of(invoice_id=invoice.InvoiceID)
+    credits = (
+        "<h2>Credit notes</h2><ul id='credit-notes'>"
+        + "".join(
+            f"<li><a href='{prefix}/go/AccountsPayable/ViewCreditNote.aspx?creditNoteID={a.CreditNoteID}'>"
+            f"{esc(org.credit_notes[a.CreditNoteID].InvoiceNumber or '(no number)')}</a>: {a.Amount} on "
+            f"{a.Date.isoformat()}</li>"
+            for a in applied
+            if a.CreditNoteID in org.credit_notes
+        )
+        + "</ul>"
+        if applied
+        else ""
+    )
     title = f"Bill {esc(invoice.InvoiceNumber) or '(no number)'}"
     return (
         f"<!doctype html><html><head><meta charset='utf-8'><title>{title} — Xero sandbox</title></head>"
@@ -121,7 +175,8 @@ def bill_page(org: Org, invoice: Invoice, prefix: str) -> str:
         f"<th>Tax</th><th>Amount</th></tr></thead><tbody>{rows}</tbody></table>"
         f"<p>Subtotal {invoice.SubTotal} · Tax {invoice.TotalTax} · <strong>Total {invoice.Total}</strong></p>"
         f"<p>Paid {invoice.AmountPaid} · Credited {invoice.AmountCredited} · Due {invoice.AmountDue}</p>"
-        f"<h2>Payments</h2><ul>{payments or '<li>None</li>'}</ul>{link}"
+        f"<h2>Payments</h2><ul>{payments or '<li>None</li>'}</ul>{credits}{link}"
+        f"{files_section(org, invoice.InvoiceID, prefix)}"
         f"{accountant_actions(org, invoice, prefix)}</body></html>"
     )
 

@@ -1,4 +1,8 @@
-"""Xero's payment rules: only on approved bills, never more than is due, immutable except for deletion."""
+"""Xero's payment rules: only on approved bills, never more than is due, immutable except for deletion.
+
+A payment may also refund a credit note ("To refund credit notes use the payments endpoint", developer.xero.com/
+documentation/api/accounting/creditnotes): ``CreditNote`` instead of ``Invoice`` (spec ``Payment``), under the
+same rules against the credit note's remaining credit."""
 
 from __future__ import annotations
 
@@ -20,6 +24,15 @@ from integrations.sandbox.xero_results import (
 
 
 def _find_invoice(org: Org, raw: dict[str, Any]) -> tuple[Invoice | None, str | None]:
+    credit = raw.get("CreditNote") if isinstance(raw.get("CreditNote"), dict) else None
+    if credit is not None or raw.get("CreditNoteNumber"):
+        credit = credit or {}
+        credit_id = text(credit.get("CreditNoteID")).lower()
+        number = text(credit.get("CreditNoteNumber")) or text(raw.get("CreditNoteNumber"))
+        found = org.credit_notes.get(credit_id) if credit_id else None
+        if found is None and number and not credit_id:
+            found = next((c for c in org.credit_notes.values() if c.InvoiceNumber == number), None)
+        return found, None if found else "Credit Note could not be found"
     ref = raw.get("Invoice") if isinstance(raw.get("Invoice"), dict) else {}
     invoice_id = text(ref.get("InvoiceID")).lower()
     number = text(ref.get("InvoiceNumber")) or text(raw.get("InvoiceNumber"))
@@ -78,9 +91,11 @@ def save_payment(org: Org, raw: Any) -> ElementResult:
         echoed.setdefault("PaymentID", EMPTY_ID)
         return error_result(echoed, errors or ["The payment is not valid"], "HasValidationErrors")
     rate, bank_amount = _rate_and_bank_amount(org, raw, invoice, account, money(amount))
+    refund = invoice.InvoiceID in org.credit_notes
     payment = Payment(
         PaymentID=new_id(),
-        InvoiceID=invoice.InvoiceID,
+        InvoiceID="" if refund else invoice.InvoiceID,
+        CreditNoteID=invoice.InvoiceID if refund else "",
         AccountID=account["AccountID"],
         Date=day,
         Amount=money(amount),
@@ -146,7 +161,7 @@ def delete_payment(org: Org, payment: Payment, raw: Any) -> ElementResult:
     if errors:
         return error_result(render_payment(org, payment), errors, "HasValidationErrors")
     payment.Status, payment.updated = "DELETED", utcnow()
-    invoice = org.invoices.get(payment.InvoiceID)
+    invoice = org.invoices.get(payment.InvoiceID) or org.credit_notes.get(payment.CreditNoteID)
     if invoice is not None:
         apply_payment(invoice, -payment.Amount, None)
     return ElementResult(True, render_payment(org, payment) | {"StatusAttributeString": "OK"})

@@ -1,4 +1,5 @@
-"""Xero's JSON shapes of the sandbox's data (schemas Contact, LineItem, Invoice, Payment, Organisation)."""
+"""Xero's JSON shapes of the sandbox's data (schemas Contact, LineItem, Invoice, CreditNote, Allocation, Payment,
+Attachment, Organisation)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,10 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from integrations.sandbox.xero_model import (
+    Allocation,
+    Attachment,
     Contact,
+    CreditNote,
     Invoice,
     Line,
     Org,
@@ -95,7 +99,7 @@ def render_invoice(org: Org, invoice: Invoice, with_lines: bool = True, unit_dp:
         # Xero keeps Reference for sales invoices only; on bills it is silently dropped.
         "Reference": invoice.Reference if invoice.Type == "ACCREC" else "",
         "Payments": [render_payment_on_invoice(p) for p in org.payments_of(invoice.InvoiceID)],
-        "CreditNotes": [],
+        "CreditNotes": [_applied_credit(org, a) for a in org.allocations_of(invoice_id=invoice.InvoiceID)],
         "Prepayments": [],
         "Overpayments": [],
         "AmountDue": invoice.AmountDue,
@@ -104,7 +108,7 @@ def render_invoice(org: Org, invoice: Invoice, with_lines: bool = True, unit_dp:
         "SentToContact": invoice.SentToContact,
         "CurrencyRate": invoice.CurrencyRate,
         "IsDiscounted": False,
-        "HasAttachments": False,
+        "HasAttachments": bool(org.attachments.get(invoice.InvoiceID)),
         "HasErrors": False,
         "Contact": render_contact(contact, summary=True) if contact else {"ContactID": invoice.ContactID},
         "DateString": date_string(invoice.Date),
@@ -131,7 +135,93 @@ def render_invoice(org: Org, invoice: Invoice, with_lines: bool = True, unit_dp:
     return data
 
 
+def _applied_credit(org: Org, allocation: Allocation) -> dict[str, Any]:
+    """A credit note allocated to an invoice, as the invoice's ``CreditNotes`` list shows it."""
+    credit = org.credit_notes.get(allocation.CreditNoteID)
+    return {
+        "CreditNoteID": allocation.CreditNoteID,
+        "CreditNoteNumber": credit.InvoiceNumber if credit else "",
+        "AppliedAmount": allocation.Amount,
+        "DateString": date_string(allocation.Date),
+        "Date": ms_date(allocation.Date),
+        "Total": credit.Total if credit else allocation.Amount,
+    }
+
+
+def render_credit_note(org: Org, credit: CreditNote, with_lines: bool = True, unit_dp: int = 2) -> dict[str, Any]:
+    """A credit note in schema ``CreditNote``: its refunds in ``Payments``, its allocations in ``Allocations``,
+    what is left in ``RemainingCredit``; ``Reference`` is kept for ACCRECCREDIT only (creditnotes page)."""
+    contact = org.contacts.get(credit.ContactID)
+    data: dict[str, Any] = {
+        "Type": credit.Type,
+        "CreditNoteID": credit.InvoiceID,
+        "CreditNoteNumber": credit.InvoiceNumber,
+        "Reference": credit.Reference if credit.Type == "ACCRECCREDIT" else "",
+        "Payments": [render_payment_on_invoice(p) for p in org.refunds_of(credit.InvoiceID)],
+        "Allocations": [
+            render_allocation(org, a, nested=True) for a in org.allocations_of(credit_note_id=credit.InvoiceID)
+        ],
+        "RemainingCredit": credit.AmountDue,
+        "CurrencyRate": credit.CurrencyRate,
+        "HasAttachments": bool(org.attachments.get(credit.InvoiceID)),
+        "HasErrors": False,
+        "Contact": render_contact(contact, summary=True) if contact else {"ContactID": credit.ContactID},
+        "DateString": date_string(credit.Date),
+        "Date": ms_date(credit.Date),
+        "Status": credit.Status,
+        "LineAmountTypes": credit.LineAmountTypes,
+        "LineItems": [render_line(org, line, unit_dp) for line in credit.lines] if with_lines else [],
+        "SubTotal": credit.SubTotal,
+        "TotalTax": credit.TotalTax,
+        "Total": credit.Total,
+        "UpdatedDateUTC": ms_datetime(credit.updated),
+        "UpdatedDateUTCString": iso_utc(credit.updated),
+        "CurrencyCode": credit.CurrencyCode,
+    }
+    if credit.DueDate:
+        data["DueDate"] = ms_date(credit.DueDate)
+    if credit.FullyPaidOnDate:
+        data["FullyPaidOnDate"] = ms_date(credit.FullyPaidOnDate)
+    return data
+
+
+def render_allocation(org: Org, allocation: Allocation, nested: bool = False) -> dict[str, Any]:
+    """Schema ``Allocation``; inside a credit note (``nested``) without the credit note itself."""
+    invoice = org.invoices.get(allocation.InvoiceID)
+    data: dict[str, Any] = {
+        "AllocationID": allocation.AllocationID,
+        "Amount": allocation.Amount,
+        "Date": ms_date(allocation.Date),
+        "Invoice": {"InvoiceID": allocation.InvoiceID, "InvoiceNumber": invoice.InvoiceNumber if invoice else ""},
+    }
+    if not nested:
+        credit = org.credit_notes.get(allocation.CreditNoteID)
+        data["CreditNote"] = {
+            "CreditNoteID": allocation.CreditNoteID,
+            "CreditNoteNumber": credit.InvoiceNumber if credit else "",
+        }
+        data["IsDeleted"] = allocation.IsDeleted
+    return data
+
+
+def render_attachment(endpoint: str, document_id: str, attachment: Attachment) -> dict[str, Any]:
+    """Schema ``Attachment``; ``Url`` in Xero's own form (attachments page: ``/{Endpoint}/{Guid}/Attachments/
+    {Filename}``)."""
+    data: dict[str, Any] = {
+        "AttachmentID": attachment.AttachmentID,
+        "FileName": attachment.FileName,
+        "Url": f"https://api.xero.com/api.xro/2.0/{endpoint}/{document_id}/Attachments/{attachment.FileName}",
+        "MimeType": attachment.MimeType,
+        "ContentLength": attachment.ContentLength,
+    }
+    if attachment.IncludeOnline:
+        data["IncludeOnline"] = True
+    return data
+
+
 def render_payment(org: Org, payment: Payment) -> dict[str, Any]:
+    if payment.CreditNoteID:
+        return _render_refund(org, payment)
     invoice = org.invoices.get(payment.InvoiceID)
     account = org.account_by_id(payment.AccountID) or {}
     data: dict[str, Any] = {
@@ -183,6 +273,35 @@ def render_payment(org: Org, payment: Payment) -> dict[str, Any]:
             )
             if key in summary
         }
+    return data
+
+
+def _render_refund(org: Org, payment: Payment) -> dict[str, Any]:
+    """A refund of a credit note: a payment with ``CreditNote`` instead of ``Invoice`` (spec ``Payment``), of type
+    APCREDITPAYMENT for a supplier's credit note."""
+    credit = org.credit_notes.get(payment.CreditNoteID)
+    account = org.account_by_id(payment.AccountID) or {}
+    data: dict[str, Any] = {
+        "PaymentID": payment.PaymentID,
+        "Date": ms_date(payment.Date),
+        "BankAmount": payment.BankAmount if payment.BankAmount is not None else payment.Amount,
+        "Amount": payment.Amount,
+        "Reference": payment.Reference,
+        "CurrencyRate": payment.CurrencyRate,
+        "PaymentType": "ARCREDITPAYMENT" if credit and credit.Type == "ACCRECCREDIT" else "APCREDITPAYMENT",
+        "Status": payment.Status,
+        "UpdatedDateUTC": ms_datetime(payment.updated),
+        "UpdatedDateUTCString": iso_utc(payment.updated),
+        "HasAccount": True,
+        "IsReconciled": payment.IsReconciled,
+        "Account": {"AccountID": payment.AccountID, "Code": account.get("Code", ""), "Name": account.get("Name", "")},
+        "HasValidationErrors": False,
+    }
+    if credit:
+        summary = render_credit_note(org, credit, with_lines=False)
+        keys = ("Type", "CreditNoteID", "CreditNoteNumber", "Contact", "Date", "Status", "Total", "RemainingCredit",
+                "CurrencyCode", "CurrencyRate", "LineItems")  # fmt: skip
+        data["CreditNote"] = {key: summary[key] for key in keys if key in summary}
     return data
 
 

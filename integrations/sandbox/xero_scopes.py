@@ -1,7 +1,10 @@
 """OAuth scopes as Xero enforces them: per endpoint, granular for new apps (developer.xero.com/documentation/guides/
 oauth2/scopes/ and /faq/granular-scopes).
 
-* ``/Invoices`` needs ``accounting.invoices`` (GET also ``.read``), ``/Payments`` ``accounting.payments``,
+* ``/Invoices`` and ``/CreditNotes`` need ``accounting.invoices`` (GET also ``.read``; the granular scope covers
+  credit notes as it does invoices), ``/Payments`` ``accounting.payments``, any ``…/Attachments`` operation
+  ``accounting.attachments`` (Xero's OpenAPI description, every attachments operation; a scope that was never
+  broad),
   ``/Contacts`` ``accounting.contacts``, and settings (``/Accounts``, ``/TaxRates``, ``/TrackingCategories``,
   ``/Organisation``, ``/Currencies``) ``accounting.settings`` — or, for apps created before 2 March 2026, the broad
   ``accounting.transactions`` for invoices and payments.
@@ -16,10 +19,15 @@ oauth2/scopes/ and /faq/granular-scopes).
 
 from __future__ import annotations
 
-GRANULAR = "offline_access accounting.invoices accounting.payments accounting.contacts accounting.settings"
+GRANULAR = (
+    "offline_access accounting.invoices accounting.payments accounting.contacts accounting.settings "
+    "accounting.attachments"
+)
 BROAD = frozenset({"accounting.transactions", "accounting.transactions.read", "accounting.reports.read"})
 _FAMILIES = {
     "invoices": ("accounting.invoices", "accounting.transactions"),
+    "creditnotes": ("accounting.invoices", "accounting.transactions"),
+    "attachments": ("accounting.attachments",),
     "payments": ("accounting.payments", "accounting.transactions"),
     "contacts": ("accounting.contacts",),
     "accounts": ("accounting.settings",),

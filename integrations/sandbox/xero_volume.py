@@ -61,6 +61,17 @@ OPTIMISED = {
         order=frozenset({"contactid", "updateddateutc", "name"}),
         narrowing=("IDs", "searchTerm"),
     ),
+    # developer.xero.com/documentation/api/accounting/creditnotes, "High volume threshold limit" and "Optimised
+    # filtering using the where parameter" / "Optimised ordering".
+    "creditnotes": _Optimised(
+        equals=frozenset(
+            {"status", "date", "reference", "contact.contactid", "contact.name", "contact.contactnumber", "type"}
+        ),
+        ranges=frozenset({"date"}),
+        with_or=frozenset(),
+        order=frozenset({"creditnoteid", "updateddateutc", "date"}),
+        narrowing=(),
+    ),
     "payments": _Optimised(
         equals=frozenset({"paymenttype", "status", "date", "invoice.invoiceid", "reference", "paymentid"}),
         ranges=frozenset({"date"}),

@@ -15,6 +15,9 @@ from integrations.sandbox.messages import Response
 
 _SINGULAR = {
     "Invoices": "Invoice",
+    "CreditNotes": "CreditNote",
+    "Allocations": "Allocation",
+    "Attachments": "Attachment",
     "Payments": "Payment",
     "Contacts": "Contact",
     "Accounts": "Account",

@@ -46,8 +46,46 @@ def test_contract_scenarios_conform_to_xeros_openapi_description(sandbox):
         ("GET", "Accounts"),
         ("GET", "TaxRates"),
         ("GET", "TrackingCategories"),
+        ("PUT", "CreditNotes"),
+        ("POST", "CreditNotes"),
+        ("GET", "CreditNotes"),
     ]:
         assert expected in operations, expected
+    # The sub-resources of issue 15: allocations and files.
+    templates = {(e.method, _template(e.url)) for e in recorder.exchanges}
+    for expected in [
+        ("PUT", "/CreditNotes/{id}/Allocations"),
+        ("DELETE", "/CreditNotes/{id}/Allocations/{id}"),
+        ("PUT", "/Invoices/{id}/Attachments/{name}"),
+        ("PUT", "/CreditNotes/{id}/Attachments/{name}"),
+        ("GET", "/Invoices/{id}/Attachments"),
+    ]:
+        assert expected in templates, expected
+
+
+def _template(url: str) -> str:
+    import re
+
+    path = url.split("?")[0].rsplit("/api.xro/2.0", 1)[1]
+    path = re.sub(r"/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", "/{id}", path)
+    return re.sub(r"(/Attachments)/[^/]+$", r"\1/{name}", path)
+
+
+def test_the_recorder_checks_an_uploads_parameters_and_takes_its_raw_bytes():
+    import responses
+
+    recorder = ConformanceRecorder(spec_path()).load()
+    session = recorder.attach(make_session())
+    url = "https://api.xero.com/api.xro/2.0/Invoices/6c1a0a62-1f0e-4b8e-9a55-0d2b7c9e1a01/Attachments/bill-1.pdf"
+    headers = {"Content-Type": "application/octet-stream", "xero-tenant-id": "70784a63-d24b-46a9-a4db-0e70a274b056"}
+    with responses.RequestsMock() as mock:
+        mock.put(url, json={"Attachments": [{"FileName": "bill-1.pdf", "ContentLength": 6}]})
+        session.put(url, data=b"%PDF\x00\xff", headers=headers)
+        mock.put(url, json={"Attachments": []})
+        session.put(url, data=b"%PDF\x00\xff", params={"IncludeOnline": "maybe"}, headers=headers)
+    problems = recorder.validate_pending()
+    assert len(problems) == 1 and "IncludeOnline" in problems[0], problems
+    assert recorder.requests_valid == 1 and recorder.responses_valid == 2
 
 
 def test_the_recorder_catches_invalid_exchanges():

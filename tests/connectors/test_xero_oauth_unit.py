@@ -41,7 +41,8 @@ def test_authorization_url(client):
     assert q["redirect_uri"] == ["https://roger.example/integrations/xero/callback"]
     # Granular scopes by default: apps created on or after 2 March 2026 cannot ask for accounting.transactions.
     assert q["scope"] == [
-        "offline_access accounting.invoices accounting.payments accounting.contacts accounting.settings.read"
+        "offline_access accounting.invoices accounting.payments accounting.contacts accounting.settings.read "
+        "accounting.attachments"
     ]
 
 
@@ -50,7 +51,9 @@ def test_an_older_app_may_ask_for_the_broad_scopes():
 
     old_app = XeroOAuthClient("client-1", SECRET, redirect_uri="https://roger.example/cb", scopes=BROAD_SCOPES)
     scope = parse_qs(urlsplit(old_app.authorization_url("s")).query)["scope"]
-    assert scope == ["offline_access accounting.transactions accounting.contacts accounting.settings.read"]
+    assert scope == [
+        "offline_access accounting.transactions accounting.contacts accounting.settings.read accounting.attachments"
+    ]
 
 
 def test_exchange_code_uses_basic_auth_and_returns_a_token_set(client, rsps):

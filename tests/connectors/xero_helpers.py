@@ -179,3 +179,84 @@ class FakeContacts:
 
 def contact(n: int, name: str, **fields: Any) -> dict[str, Any]:
     return {"ContactID": f"c0ffee00-0000-4000-8000-{n:012d}", "Name": name, "ContactStatus": "ACTIVE", **fields}
+
+
+# --- issue 15: credit notes, allocations, refunds, files ------------------------------------------------------------
+PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+
+
+def credit_note(n: int = 2001, **kwargs: Any) -> BillData:
+    """A supplier's credit note as Roger sends it: positive magnitudes, ``credit_note=True``."""
+    import dataclasses
+
+    kwargs.setdefault("net", "200.00")
+    kwargs.setdefault("vat", "50.00")
+    kwargs.setdefault("description", "Returned chairs")
+    kwargs.setdefault("due", None)
+    return dataclasses.replace(bill(n, **kwargs), credit_note=True, invoice_number=f"CN-{n}")
+
+
+def allocation(
+    credit_note_id: str,
+    bill_id: str,
+    *,
+    n: int = 2001,
+    amount: str = "250.00",
+    when: date = date(2026, 4, 12),
+    marker_base: str = "https://roger.example/d",
+) -> PaymentData:
+    """The credit note ``n`` allocated against the bill ``bill_id`` (its payment entry)."""
+    return PaymentData(
+        marker=f"{marker_base}/{n}#payment",
+        bill_erp_id=credit_note_id,
+        bill_marker=f"{marker_base}/{n}",
+        vendor=vendor(),
+        invoice_number=f"CN-{n}",
+        bank_account="",
+        payment_date=when,
+        amount=Decimal(amount),
+        currency="DKK",
+        reference="",
+        credit_note=True,
+        allocate_to=bill_id,
+    )
+
+
+def refund(
+    credit_note_id: str, *, n: int = 2001, amount: str = "250.00", when: date = date(2026, 4, 20)
+) -> PaymentData:
+    """Money the supplier paid back for the credit note ``n``, into bank account 090."""
+    import dataclasses
+
+    return dataclasses.replace(
+        payment(credit_note_id, n=n, amount=amount, when=when), credit_note=True, invoice_number=f"CN-{n}"
+    )
+
+
+def file_item(
+    entry_id: str,
+    content: bytes = PDF,
+    *,
+    name: str = "Invoice 1001 (Acme).pdf",
+    content_type: str = "application/pdf",
+    credit_note: bool = False,
+    replaces: str = "",
+    ref: str = "doc-1001-file",
+) -> Any:
+    """What the engine hands ``attach`` for a document's file."""
+    import hashlib
+
+    from integrations.connectors.attachments import AttachItem, FileRef
+    from integrations.connectors.base import EntryKind
+
+    digest = hashlib.sha256(content).hexdigest()
+    return AttachItem(
+        ref=ref,
+        kind=EntryKind.BILL,
+        entry_erp_id=entry_id,
+        credit_note=credit_note,
+        file=FileRef(name=name, content_type=content_type, size=len(content), sha256=digest),
+        content=content,
+        replaces=replaces,
+        idempotency_key=f"roger-int1-{ref}-{digest[:16]}",
+    )

@@ -422,3 +422,8 @@ SCENARIOS: list[Callable[[XeroEnv], None]] = [
 from tests.connectors.xero_scenarios_issue12 import SCENARIOS as ISSUE_12  # noqa: E402
 
 SCENARIOS += ISSUE_12
+
+# Credit notes, allocations, refunds and the document's file (issue 15).
+from tests.connectors.xero_scenarios_issue15 import SCENARIOS as ISSUE_15  # noqa: E402
+
+SCENARIOS += ISSUE_15

@@ -47,6 +47,7 @@ def _check(openapi: Any, api: XeroApi, method: str, path: str, **kwargs: Any) ->
         f"{XERO}/{path}",
         params=kwargs.get("params"),
         json=kwargs.get("json"),
+        data=kwargs.get("data"),
         headers={**api.session.headers, **kwargs.get("headers", {})},
     ).prepare()
     openapi.validate_response(RequestsOpenAPIRequest(prepared), RequestsOpenAPIResponse(response))
@@ -171,3 +172,92 @@ def test_it_returns_responses_that_conform_to_xeros_openapi(openapi: Any, sandbo
     # Xero's description documents no 400 for GET /Invoices: the body is checked by hand (the Error shape).
     refused = api.get("Invoices", params={"where": 'Url=="https://roger.example/d/1"'}).json()
     assert set(refused) == {"ErrorNumber", "Type", "Message"} and refused["Type"] == "HighVolumeException"
+
+
+def test_credit_notes_allocations_refunds_and_files_conform(openapi: Any, sandbox: SandboxClient) -> None:
+    """Issue 15: every new answer the sandbox gives, valid and refused, has the shape Xero's description declares."""
+    tenant = sandbox.new_xero_tenant("Conformance Credit ApS")
+    api = sandbox.xero(tenant)
+    invoice = create_bill(api)
+    contact = {"ContactID": invoice["Contact"]["ContactID"]}
+    note = {
+        "Type": "ACCPAYCREDIT",
+        "Contact": contact,
+        "CreditNoteNumber": "CN-1",
+        "Date": "2025-03-12",
+        "Status": "AUTHORISED",
+        "LineAmountTypes": "Exclusive",
+        "LineItems": [
+            {"Description": "Back", "Quantity": 1, "UnitAmount": 20, "AccountCode": "461", "TaxType": "INPUT"}
+        ],
+    }
+    created = _check(
+        openapi,
+        api,
+        "PUT",
+        "CreditNotes",
+        params={"summarizeErrors": "false"},
+        json={"CreditNotes": [note, {**note, "LineItems": [{"Description": "x", "AccountCode": "999"}]}]},
+    ).json()["CreditNotes"]
+    credit_id = created[0]["CreditNoteID"]
+    assert created[1]["StatusAttributeString"] == "ERROR"
+    _check(openapi, api, "PUT", "CreditNotes", json={"CreditNotes": [{**note, "Status": "PAID"}]})  # 400
+    _check(
+        openapi,
+        api,
+        "POST",
+        "CreditNotes",
+        params={"summarizeErrors": "false"},
+        json={"CreditNotes": [{"CreditNoteID": credit_id, "Status": "AUTHORISED", "CreditNoteNumber": "CN-1a"}]},
+    )
+    _check(openapi, api, "POST", f"CreditNotes/{credit_id}", json={"CreditNotes": [{"Status": "DRAFT"}]})  # 400
+    _check(openapi, api, "GET", "CreditNotes", params={"where": 'Type=="ACCPAYCREDIT"', "page": "1"})
+    _check(openapi, api, "GET", f"CreditNotes/{credit_id}")
+
+    allocation = {"Invoice": {"InvoiceID": invoice["InvoiceID"]}, "Amount": 10, "Date": "2025-03-12"}
+    allocated = _check(
+        openapi, api, "PUT", f"CreditNotes/{credit_id}/Allocations", json={"Allocations": [allocation]}
+    ).json()["Allocations"][0]
+    _check(
+        openapi,
+        api,
+        "PUT",
+        f"CreditNotes/{credit_id}/Allocations",
+        params={"summarizeErrors": "false"},
+        json={"Allocations": [{**allocation, "Amount": 1000}]},
+    )
+    _check(
+        openapi,
+        api,
+        "PUT",
+        f"CreditNotes/{credit_id}/Allocations",
+        json={"Allocations": [{**allocation, "Amount": 1000}]},
+    )
+    _check(openapi, api, "GET", f"CreditNotes/{credit_id}")
+    _check(openapi, api, "DELETE", f"CreditNotes/{credit_id}/Allocations/{allocated['AllocationID']}")
+    _check(
+        openapi,
+        api,
+        "PUT",
+        "Payments",
+        json={
+            "Payments": [
+                {
+                    "CreditNote": {"CreditNoteID": credit_id},
+                    "Account": {"Code": "090"},
+                    "Amount": 5,
+                    "Date": "2025-03-20",
+                }
+            ]
+        },
+    )
+    _check(openapi, api, "GET", "Payments", params={"where": 'PaymentType=="APCREDITPAYMENT"'})
+
+    octets = {"Content-Type": "application/octet-stream"}
+    for resource, document_id in (("Invoices", invoice["InvoiceID"]), ("CreditNotes", credit_id)):
+        _check(openapi, api, "PUT", f"{resource}/{document_id}/Attachments/scan.pdf", data=b"%PDF-1.4", headers=octets)
+        _check(openapi, api, "POST", f"{resource}/{document_id}/Attachments/scan.pdf", data=b"%PDF-1.5", headers=octets)
+        _check(
+            openapi, api, "PUT", f"{resource}/{document_id}/Attachments/notes.exe", data=b"MZ", headers=octets
+        )  # 400
+        _check(openapi, api, "GET", f"{resource}/{document_id}/Attachments")

@@ -4,6 +4,9 @@
 * ``transport`` — one API call (throttle, token, idempotency key) · ``http_errors`` — what statuses mean;
 * ``contacts`` — which contact is a supplier · ``lookups`` — finding entries again by id and marker;
 * ``bills``, ``payments``, ``writes`` — writing them · ``states`` — reading them back;
+* ``credit_notes``, ``allocations``, ``credit_lookups``, ``credit_states`` — supplier credit notes, their
+  allocations against bills and their refunds · ``files`` — the document's file as an attachment;
+* ``routing`` — which resource an entry lives on, and one call split across them;
 * ``bodies``, ``checks``, ``validation``, ``values``, ``scopes``, ``catalogues`` — the pieces those share.
 """
 

@@ -32,7 +32,7 @@ def bill(item: WriteItem) -> BillData:
     return item.data
 
 
-def _no_contact() -> ErpError:
+def no_contact() -> ErpError:
     return err(ErrorCategory.VALIDATION, N_("No Xero contact could be found or created for the supplier"), "vendor")
 
 
@@ -48,7 +48,7 @@ def create_bills(conn: XeroConnector, items: Sequence[WriteItem]) -> list[ItemRe
             if isinstance(contact, str):
                 todo.append((item, bill_body(bill(item), contact)))
             else:
-                results[item.ref] = ItemResult(item.ref, Outcome.FAILED, error=contact or _no_contact())
+                results[item.ref] = ItemResult(item.ref, Outcome.FAILED, error=contact or no_contact())
         results.update(run_batches(conn, EntryKind.BILL, "PUT", "/Invoices", "Invoices", todo, Outcome.CREATED))
     return [results[i.ref] for i in items]
 
@@ -64,7 +64,7 @@ def update_bills(conn: XeroConnector, items: Sequence[WriteItem]) -> list[ItemRe
     changed = []
     for item, inv, state in live:
         status = update_status(bill(item), inv)
-        if _unchanged(conn, bill(item), inv, state, status):
+        if unchanged(conn, bill(item), inv, state, status):
             results[item.ref] = ItemResult(item.ref, Outcome.UNCHANGED, state=state)
         else:
             changed.append((item, inv, status))
@@ -74,7 +74,7 @@ def update_bills(conn: XeroConnector, items: Sequence[WriteItem]) -> list[ItemRe
         for item, inv, status in changed:
             contact = contacts.get(bill(item).vendor.number)
             if not isinstance(contact, str):
-                results[item.ref] = ItemResult(item.ref, Outcome.FAILED, error=contact or _no_contact())
+                results[item.ref] = ItemResult(item.ref, Outcome.FAILED, error=contact or no_contact())
                 continue
             line_ids = [str(li["LineItemID"]) for li in inv.get("LineItems") or [] if li.get("LineItemID")]
             body = bill_body(bill(item), contact, invoice_id=item.erp_id, line_item_ids=line_ids, status=status)
@@ -83,7 +83,16 @@ def update_bills(conn: XeroConnector, items: Sequence[WriteItem]) -> list[ItemRe
     return [results[i.ref] for i in items]
 
 
-def _unchanged(conn: XeroConnector, data: BillData, inv: Mapping[str, Any], state: EntryState, status: str) -> bool:
+def unchanged(
+    conn: XeroConnector,
+    data: BillData,
+    inv: Mapping[str, Any],
+    state: EntryState,
+    status: str,
+    *,
+    marked: bool = True,
+) -> bool:
+    """Whether the entry already says what ``data`` says (``marked``: it carries Roger's marker in ``Url``)."""
     want, have = data.comparable(), dict(state.fields)
     # Xero may order a line's tracking categories its own way, and fills in a due date from the supplier's
     # terms when Roger sends none: neither is a difference worth an update (it would repeat forever).
@@ -105,6 +114,6 @@ def _unchanged(conn: XeroConnector, data: BillData, inv: Mapping[str, Any], stat
         and state.status == status
         and inv.get("LineAmountTypes", "Exclusive") == "Exclusive"
         # Compared on the document's id: a new SITE_URL alone is no reason to rewrite every bill.
-        and marker_key(str(inv.get("Url") or "")) == marker_key(data.marker)
+        and (not marked or marker_key(str(inv.get("Url") or "")) == marker_key(data.marker))
         and lines_signature(inv.get("LineItems") or []) == data_lines_signature(data)
     )

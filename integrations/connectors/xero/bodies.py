@@ -44,6 +44,49 @@ def bill_body(
     return body
 
 
+def credit_note_body(
+    data: BillData,
+    contact_id: str,
+    *,
+    credit_note_id: str = "",
+    line_item_ids: Sequence[str] = (),
+    status: str | None = None,
+) -> dict[str, Any]:
+    """The ``CreditNote`` element of a supplier's credit note (``ACCPAYCREDIT``), positive amounts as Roger keeps
+    them (a credit note's Total is positive in Xero; the type says which way it goes).  The supplier's number goes
+    in ``CreditNoteNumber`` ("ACCPAYCREDIT – non-unique alpha numeric code identifying credit note. This value will
+    also display as Reference in the UI", developer.xero.com/documentation/api/accounting/creditnotes).  No marker
+    field exists: the schema has no ``Url`` and ``Reference`` is "ACCRECCREDIT only" (spec ``CreditNote``), so
+    Roger finds its credit notes by supplier and number (``credit_lookups.py``)."""
+    body: dict[str, Any] = {}
+    if credit_note_id:
+        body["CreditNoteID"] = credit_note_id
+    body["Type"] = "ACCPAYCREDIT"
+    body["Contact"] = {"ContactID": contact_id}
+    body["CreditNoteNumber"] = data.invoice_number
+    body["Date"] = data.issue_date.isoformat()
+    if data.due_date:
+        body["DueDate"] = data.due_date.isoformat()
+    body["CurrencyCode"] = data.currency
+    body["LineAmountTypes"] = "Exclusive"
+    body["Status"] = status or ("DRAFT" if data.draft else "AUTHORISED")
+    body["LineItems"] = [
+        _line_body(line, line_item_ids[i] if i < len(line_item_ids) else "") for i, line in enumerate(data.lines)
+    ]
+    return body
+
+
+def allocation_body(data: PaymentData) -> dict[str, Any]:
+    """An ``Allocation`` of the credit note ``data.bill_erp_id`` against the bill ``data.allocate_to``: ``Invoice``,
+    ``Amount`` and ``Date`` are required (spec ``Allocation``); Xero itself dates it "the latter of the invoice
+    date and the credit note date" (creditnotes page, "Allocating CreditNotes")."""
+    return {
+        "Invoice": {"InvoiceID": data.allocate_to},
+        "Amount": data.amount,
+        "Date": data.payment_date.isoformat(),
+    }
+
+
 def _line_body(line: BillLine, line_item_id: str) -> dict[str, Any]:
     item: dict[str, Any] = {}
     if line_item_id:
@@ -85,8 +128,15 @@ def payment_body(data: PaymentData, *, base_currency: str = "", bank_currency: s
     payment is received. Only used for non base currency invoices", spec ``Payment``; Xero's rates are units of
     foreign currency per unit of base currency).  Without them Xero books the payment at its own day rate and the
     bank line no longer matches."""
+    # A refund of a credit note names the credit note instead ("To refund credit notes use the payments endpoint",
+    # creditnotes page; ``Payment.CreditNote`` in the spec).
+    target = (
+        {"CreditNote": {"CreditNoteID": data.bill_erp_id}}
+        if data.credit_note
+        else {"Invoice": {"InvoiceID": data.bill_erp_id}}
+    )
     body: dict[str, Any] = {
-        "Invoice": {"InvoiceID": data.bill_erp_id},
+        **target,
         "Account": account_ref(data.bank_account),
         "Date": data.payment_date.isoformat(),
         "Amount": data.amount,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from integrations.connectors.base import N_, BillData, ErpError, ErrorCategory, PaymentData
-from integrations.connectors.xero.values import err, two_decimals
+from integrations.connectors.xero.values import err, is_uuid, two_decimals
 
 
 def check_bill(data: BillData) -> ErpError | None:
@@ -51,11 +51,13 @@ def _check_bill_amounts(data: BillData) -> ErpError | None:
     if not (two_decimals(data.total) and two_decimals(data.vat)):
         return err(ErrorCategory.VALIDATION, N_("Amounts may have at most 2 decimals"), "total")
     if data.total < 0:
-        return err(
-            ErrorCategory.VALIDATION,
-            N_("The total {total} is negative; enter a credit note instead").format(total=f"{data.total:.2f}"),
-            "total",
+        # Roger's data carries positive magnitudes; a credit note says its direction with ``credit_note``.
+        message = (
+            N_("The credit note's total {total} must be sent as a positive amount")
+            if data.credit_note
+            else N_("The total {total} is negative; enter a credit note instead")
         )
+        return err(ErrorCategory.VALIDATION, message.format(total=f"{data.total:.2f}"), "total")
     if data.vat < 0 or data.vat > data.total:
         return err(
             ErrorCategory.VALIDATION,
@@ -84,6 +86,8 @@ def _check_bill_amounts(data: BillData) -> ErpError | None:
 
 
 def check_payment(data: PaymentData) -> ErpError | None:
+    if data.allocate_to:
+        return _check_allocation(data)
     if not data.marker:
         return err(ErrorCategory.VALIDATION, N_("The payment has no Roger marker to put in Xero's Reference"))
     if not data.bank_account:
@@ -109,9 +113,40 @@ def check_payment(data: PaymentData) -> ErpError | None:
         )
     if not data.bill_erp_id:
         # The engine syncs the bill first; until it is in Xero the payment simply waits (retried).
+        if data.credit_note:
+            return err(
+                ErrorCategory.TEMPORARY,
+                N_("The credit note is not in Xero yet; the refund follows once it is"),
+                hint=N_("Roger will try again after the credit note is synced."),
+            )
         return err(
             ErrorCategory.TEMPORARY,
             N_("The bill is not in Xero yet; the payment follows once it is"),
+            hint=N_("Roger will try again after the bill is synced."),
+        )
+    return None
+
+
+def _check_allocation(data: PaymentData) -> ErpError | None:
+    """A credit note allocated against a bill: both must be in Xero; no bank account is involved."""
+    if not data.credit_note:
+        return err(ErrorCategory.VALIDATION, N_("Only a credit note can be allocated against a bill"))
+    if not (two_decimals(data.amount) and data.amount > 0):
+        return err(
+            ErrorCategory.VALIDATION,
+            N_("The amount to allocate, {amount}, must be positive with at most 2 decimals").format(amount=data.amount),
+            "amount",
+        )
+    if not data.bill_erp_id:
+        return err(
+            ErrorCategory.TEMPORARY,
+            N_("The credit note is not in Xero yet; the allocation follows once it is"),
+            hint=N_("Roger will try again after the credit note is synced."),
+        )
+    if not is_uuid(data.allocate_to):
+        return err(
+            ErrorCategory.TEMPORARY,
+            N_("The bill it corrects is not in Xero yet; the allocation follows once it is"),
             hint=N_("Roger will try again after the bill is synced."),
         )
     return None

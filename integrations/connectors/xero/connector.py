@@ -1,8 +1,11 @@
-"""Xero: bills as ``ACCPAY`` invoices and their payments (``reference/erp_apis.md`` §1, DESIGN §6).
+"""Xero: bills as ``ACCPAY`` invoices and their payments; supplier credit notes as ``ACCPAYCREDIT`` with their
+allocations and refunds; the document's file as an attachment (``reference/erp_apis.md`` §1, DESIGN §6).
 
-Markers: a bill carries Roger's document URL in ``Url`` (also the "Go to Roger" link in Xero); a payment carries
-Roger's payment marker in ``Reference``.  Both contain the document's public id, which is what look-ups compare
-(``lookups.py``), so a lost link or an uncertain create is found again (R13) even after ``SITE_URL`` changed.
+Markers: a bill carries Roger's document URL in ``Url`` (also the "Go to Roger" link in Xero); a payment or refund
+carries Roger's payment marker in ``Reference``.  Both contain the document's public id, which is what look-ups
+compare (``lookups.py``), so a lost link or an uncertain create is found again (R13) even after ``SITE_URL``
+changed.  A credit note has no field for a marker and is found by its supplier and number, an allocation by its
+credit note and bill (``credit_lookups.py``, ``credit_states.py``); ``routing.py`` says which is which.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from urllib.parse import quote
 
 import requests
 
+from integrations.connectors.attachments import AttachItem
 from integrations.connectors.base import (
     BillData,
     CatalogItem,
@@ -31,8 +35,9 @@ from integrations.connectors.base import (
     WriteItem,
 )
 from integrations.connectors.http import make_session
-from integrations.connectors.xero import bills, catalogues, lookups, payments
+from integrations.connectors.xero import catalogues, files, lookups, routing
 from integrations.connectors.xero.contacts import ContactDirectory
+from integrations.connectors.xero.credit_states import allocation_state, credit_note_state, is_credit_note
 from integrations.connectors.xero.scopes import DEFAULT_SCOPES
 from integrations.connectors.xero.states import LockDates, bill_state, payment_state
 from integrations.connectors.xero.transport import XeroApi
@@ -46,6 +51,9 @@ class XeroConnector(Connector):
     # idempotency guide only says keys are kept 6 minutes, which bounds replays, not processing), so there is no
     # settle time to declare: the engine uses its own conservative setting.
     write_settle_seconds = None
+    # PUT /CreditNotes/{id}/Allocations (developer.xero.com/documentation/api/accounting/creditnotes).
+    supports_allocation = True
+    attachment_limits = files.LIMITS
 
     def __init__(
         self,
@@ -121,12 +129,18 @@ class XeroConnector(Connector):
 
     # --- states -----------------------------------------------------------------------------------------------
 
-    def deep_link(self, invoice_id: str) -> str:
+    def deep_link(self, entry_id: str, credit_note: bool = False) -> str:
         """A link that opens the bill in the right organisation: Xero's documented form is
         ``organisationlogin/default.aspx?shortcode=<Organisation.ShortCode>&redirecturl=/AccountsPayable/…``
         (developer.xero.com/documentation/guides/how-to-guides/deep-link-xero/, "View a bill": ``Edit.aspx``,
-        which Xero shows read-only once the bill is approved)."""
-        page = f"/AccountsPayable/Edit.aspx?InvoiceID={invoice_id}"
+        which Xero shows read-only once the bill is approved).  A supplier credit note opens at
+        ``/AccountsPayable/ViewCreditNote.aspx?creditNoteID=…`` (Xero's own XeroAPI/xero-mcp-server,
+        ``src/consts/deeplinks.ts``, ``creditNoteDeepLink``)."""
+        page = (
+            f"/AccountsPayable/ViewCreditNote.aspx?creditNoteID={entry_id}"
+            if credit_note
+            else f"/AccountsPayable/Edit.aspx?InvoiceID={entry_id}"
+        )
         short_code = str((self._organisation or {}).get("ShortCode") or "")
         if not short_code:
             return self._go_url + page
@@ -136,26 +150,30 @@ class XeroConnector(Connector):
         )
 
     def state_of(self, kind: EntryKind, element: Mapping[str, Any]) -> EntryState:
+        """A bill, credit note or payment (refunds included) as Xero has it."""
         locks = self._locks or LockDates()
-        maker = bill_state if kind is EntryKind.BILL else payment_state
+        if kind is EntryKind.BILL:
+            maker = credit_note_state if is_credit_note(element) else bill_state
+        else:
+            maker = payment_state
         return maker(element, locks, self.deep_link)
+
+    def allocation_state(self, credit: Mapping[str, Any], invoice_id: str) -> EntryState:
+        return allocation_state(credit, invoice_id, self._locks or LockDates(), self.deep_link)
 
     # --- reads --------------------------------------------------------------------------------------------------
 
     def read(self, kind: EntryKind, erp_ids: Sequence[str]) -> dict[str, EntryState]:
+        """By ERP id: bills or credit notes; payments, refunds or allocations (``routing.py``)."""
         if not erp_ids:
             return {}
         self.lock_dates()
-        fetch = lookups.invoices_by_id if kind is EntryKind.BILL else lookups.payments_by_id
-        raw = fetch(self.api, erp_ids)
-        return {
-            i: self.state_of(kind, raw[i]) if i in raw else EntryState(erp_id=i, kind=kind, exists=False)
-            for i in erp_ids
-        }
+        return routing.read(self, kind, erp_ids)
 
     def lookup(self, kind: EntryKind, markers: Sequence[str]) -> dict[str, list[EntryState]]:
         """Knowing only the markers, Roger has to read every bill (or payment) its app made: prefer
-        ``lookup_entries``, which narrows the search with the optimised filters first."""
+        ``lookup_entries``, which narrows the search with the optimised filters first — and is the only way to
+        find a credit note or an allocation, which carry no marker."""
         out: dict[str, list[EntryState]] = {m: [] for m in markers}
         if not any(markers):
             return out
@@ -172,25 +190,20 @@ class XeroConnector(Connector):
         if not wanted:
             return out
         self.lock_dates()
-        if kind is EntryKind.BILL:
-            found = lookups.find_bills(self.api, [i for i in wanted if isinstance(i, BillData)], self.directory.known)
-        else:
-            found = lookups.find_payments(self.api, [i for i in wanted if isinstance(i, PaymentData)])
-        for item in wanted:
-            out[item.marker] = [self.state_of(kind, e) for e in found.get(marker_key(item.marker), [])]
+        out.update(routing.lookup_entries(self, kind, wanted))
         return out
 
     # --- writes -------------------------------------------------------------------------------------------------
 
     def create(self, kind: EntryKind, items: Sequence[WriteItem]) -> list[ItemResult]:
-        if kind is EntryKind.BILL:
-            return bills.create_bills(self, items)
-        return payments.create_payments(self, items)
+        return routing.write(self, kind, items, update=False)
 
     def update(self, kind: EntryKind, items: Sequence[WriteItem]) -> list[ItemResult]:
-        if kind is EntryKind.BILL:
-            return bills.update_bills(self, items)
-        return payments.update_payments(self, items)
+        return routing.write(self, kind, items, update=True)
+
+    def attach(self, items: Sequence[AttachItem]) -> list[ItemResult]:
+        """The document's file on its bill or credit note (``files.py``)."""
+        return files.attach_files(self, items)
 
     def resolve_contacts(self, vendors: Sequence[VendorData]) -> dict[str, str | ErpError]:
         """VendorData.number → ContactID (or why not): known, matched or created (``contacts.py``)."""

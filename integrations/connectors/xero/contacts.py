@@ -101,6 +101,16 @@ class ContactDirectory:
             self._create(to_create, result)
         return result
 
+    def find(self, vendor: VendorData) -> str:
+        """The supplier's ContactID when Roger knows it or it matches one contact; '' otherwise.  Never creates a
+        contact (what looking an entry up needs: no contact, no entry of it)."""
+        if vendor.erp_id:
+            return vendor.erp_id
+        if vendor.number in self.known:
+            return self.known[vendor.number]
+        found = self._match(vendor) if vendor.number else None
+        return found if isinstance(found, str) else ""
+
     # --- 1. known ---------------------------------------------------------------------------------------------
 
     def _verify(self, vendors: Sequence[VendorData], result: dict[str, str | ErpError]) -> None:

@@ -1,4 +1,5 @@
-"""Xero's bills and payments read back into ``EntryState``: fields, booked or not, deep link (R4, R12)."""
+"""Xero's bills and payments read back into ``EntryState``: fields, booked or not, deep link (R4, R12).  Credit
+notes and their allocations are in ``credit_states``; a refund of a credit note is a payment, read here."""
 
 from __future__ import annotations
 
@@ -78,9 +79,19 @@ def bill_fields(inv: Mapping[str, Any]) -> dict[str, str]:
     }
 
 
+def paid_document(pay: Mapping[str, Any]) -> Mapping[str, Any]:
+    """What a payment pays: its ``Invoice``, or the ``CreditNote`` it refunds (spec ``Payment``)."""
+    return pay.get("CreditNote") or pay.get("Invoice") or {}
+
+
+def paid_document_id(pay: Mapping[str, Any]) -> str:
+    document = paid_document(pay)
+    return str(document.get("CreditNoteID") or document.get("InvoiceID") or "")
+
+
 def payment_fields(pay: Mapping[str, Any]) -> dict[str, str]:
     account = pay.get("Account") or {}
-    invoice = pay.get("Invoice") or {}
+    invoice = paid_document(pay)
     when = date_of(pay, "Date")
     fields = {
         "bank_account": str(account.get("Code") or account.get("AccountID") or ""),
@@ -93,7 +104,10 @@ def payment_fields(pay: Mapping[str, Any]) -> dict[str, str]:
     return fields
 
 
-def bill_state(inv: Mapping[str, Any], locks: LockDates, link: Callable[[str], str]) -> EntryState:
+Link = Callable[..., str]  # (entry id, credit_note=False) → deep link
+
+
+def bill_state(inv: Mapping[str, Any], locks: LockDates, link: Link) -> EntryState:
     reason, hint = bill_booked(inv, locks)
     invoice_id = str(inv.get("InvoiceID", ""))
     return EntryState(
@@ -111,9 +125,10 @@ def bill_state(inv: Mapping[str, Any], locks: LockDates, link: Callable[[str], s
     )
 
 
-def payment_state(pay: Mapping[str, Any], locks: LockDates, link: Callable[[str], str]) -> EntryState:
+def payment_state(pay: Mapping[str, Any], locks: LockDates, link: Link) -> EntryState:
     status = str(pay.get("Status", ""))
-    invoice = pay.get("Invoice") or {}
+    invoice = paid_document(pay)
+    refund = bool(pay.get("CreditNote"))
     reason, hint = "", ""
     if pay.get("IsReconciled"):
         reason, hint = (
@@ -123,16 +138,16 @@ def payment_state(pay: Mapping[str, Any], locks: LockDates, link: Callable[[str]
     elif status != "DELETED":
         reason = locks.reason(date_of(pay, "Date"))
         hint = N_("Ask your adviser to move the lock date, or change the payment in Xero by hand.") if reason else ""
-    invoice_id = str(invoice.get("InvoiceID", "") or "")
+    invoice_id = paid_document_id(pay)
     return EntryState(
         erp_id=str(pay.get("PaymentID", "")),
         kind=EntryKind.PAYMENT,
-        number=str(invoice.get("InvoiceNumber", "") or ""),
+        number=str(invoice.get("CreditNoteNumber" if refund else "InvoiceNumber", "") or ""),
         status=status,
         booked=bool(reason),
         booked_reason=reason,
         booked_hint=hint,
-        url=link(invoice_id) if invoice_id else "",
+        url=link(invoice_id, refund) if invoice_id else "",
         marker=str(pay.get("Reference", "") or ""),
         fields=payment_fields(pay),
         # A deleted payment is gone for Roger's purposes: it is how Xero "edits" payments (delete + new).
@@ -192,5 +207,5 @@ def payment_unchanged(data: PaymentData, pay: Mapping[str, Any], state: EntrySta
         and same_bank
         and have.get("payment_date") == data.payment_date.isoformat()
         and have.get("amount") == f"{data.amount:.2f}"
-        and str((pay.get("Invoice") or {}).get("InvoiceID", data.bill_erp_id)).lower() == data.bill_erp_id.lower()
+        and (paid_document_id(pay) or data.bill_erp_id).lower() == data.bill_erp_id.lower()
     )

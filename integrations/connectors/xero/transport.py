@@ -57,10 +57,11 @@ class XeroApi:
         token: str,
         idempotency_key: str | None,
         headers: Mapping[str, str] | None,
+        content_type: str = "application/json",
     ) -> requests.Response:
         sent = {"Authorization": f"Bearer {token}", "xero-tenant-id": self.tenant_id, "Accept": "application/json"}
         if content is not None:
-            sent["Content-Type"] = "application/json"
+            sent["Content-Type"] = content_type
         if idempotency_key:
             sent["Idempotency-Key"] = idempotency_key
         sent.update(headers or {})
@@ -93,14 +94,19 @@ class XeroApi:
         idempotency_key: str | None = None,
         allow_404: bool = False,
         headers: Mapping[str, str] | None = None,
+        upload: bytes | None = None,
     ) -> Reply:
-        content = dumps(body) if body is not None else None
+        """One call.  ``upload``: a file's raw bytes as the body (attachments), sent as
+        ``application/octet-stream`` — the request body Xero's OpenAPI description gives every attachments upload,
+        and what its SDKs send (XeroAPI/xero-python, ``accounting_api.py``, ``create_invoice_attachment_by_file_name``)."""
+        content = upload if upload is not None else (dumps(body) if body is not None else None)
+        kind = "application/octet-stream" if upload is not None else "application/json"
         token = self._tokens.access_token()
-        response = self._send(method, path, params, content, token, idempotency_key, headers)
+        response = self._send(method, path, params, content, token, idempotency_key, headers, kind)
         if response.status_code == 401:
             # A 401 means Xero did not process the request: refresh once and send the very same request again.
             token = self._tokens.refresh_after_401(token)
-            response = self._send(method, path, params, content, token, idempotency_key, headers)
+            response = self._send(method, path, params, content, token, idempotency_key, headers, kind)
             if response.status_code == 401 and not http_errors.is_missing_scope(response):
                 raise ConnectorError(
                     err(

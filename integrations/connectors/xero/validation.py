@@ -50,6 +50,19 @@ _RULES: tuple[_Rule, ...] = (
         N_("The payment is reconciled in Xero. Un-reconcile it in Xero, then re-sync."),
     ),
     _rule(
+        # A credit note's allocation: Xero's words as integrations logged them (waynerobinson/xeroizer#320,
+        # calcinai/xero-php#251), and the rules its docs state (AUTHORISED credit notes, same contact).
+        r"allocated as amount is greater|already been paid off|incorrect invoice type|credit notes? can (only )?be "
+        r"allocated|allocated to an authori[sz]ed|must be for the same contact|must be in the same currency",
+        ErrorCategory.VALIDATION,
+        None,
+        "amount",
+        N_(
+            "The bill or the credit note changed in Xero (paid, credited, refunded or voided): check both in Xero. "
+            "Allocate what is left there by hand, or correct the documents in Roger; then re-sync."
+        ),
+    ),
+    _rule(
         r"exceeds the amount outstanding|can only be made against authori[sz]ed",
         ErrorCategory.VALIDATION,
         "total",
