@@ -46,6 +46,7 @@ class EntryFile:
     when: datetime | None = None
     note: str = ""  # why it is refused or booked without it (stored English, translated when shown)
     replaced: bool = False  # attached in place of an earlier file
+    erp_name: str = ""  # the name the ERP keeps it under, when the connector had to name it otherwise (Xero)
 
 
 def _takes_files(integration: Integration) -> bool:
@@ -92,10 +93,12 @@ def _attached(document: Document, integration: Integration) -> EntryFile:
         action=SyncAttempt.Action.ATTACH
     )
     sent = upload["request_data"] or {}
+    sent_name = str(sent.get("file") or document.file_name)
     return EntryFile(
         "unchanged" if later.exists() else "attached",
-        str(sent.get("file") or document.file_name),
+        document.file_name,
         int(sent.get("size") or document.file_size),
         when=upload["created_at"],
         replaced=bool(sent.get("replaced")),
+        erp_name=sent_name if sent_name != document.file_name else "",
     )

@@ -51,6 +51,10 @@ def _tab_context(request: HtmxHttpRequest, membership: Membership, document: Doc
         "is_admin": membership.is_admin,
     }
     if integration is not None:
+        # The open job first: a run commits its log records and closes its job in one transaction, so once no job
+        # is open here the records read below include the run's.  Read the other way round, a run ending between
+        # the two reads left a panel with the run's entry but not its records, and no job to poll for them.
+        open_job = selectors.document_open_job(document=document, integration=integration)
         before = request.GET.get("before")
         records, has_more = selectors.document_log(
             document=document, integration=integration, before_id=int(before) if (before or "").isdigit() else None
@@ -68,7 +72,7 @@ def _tab_context(request: HtmxHttpRequest, membership: Membership, document: Doc
             "records": records,
             "has_more": has_more,
             "value_names": log_labels.value_names(integration, [r.changes for r in records]),
-            "open_job": selectors.document_open_job(document=document, integration=integration),
+            "open_job": open_job,
         }
     return context
 

@@ -146,6 +146,16 @@ def test_an_attached_file_shows_its_name_and_when_then_unchanged_after_a_later_s
     assert 'data-file-state="unchanged"' in html and "uændret ved seneste synkronisering" in html
 
 
+def test_a_file_the_erp_keeps_under_another_name_shows_both(accountant_client, make_document, xero):
+    document = with_file(make_document())
+    entry(document, xero, attachment_sha256=SHA, attachment_erp_id="a-1")
+    sent = {"file": "INV-1-abababababab.pdf", "size": 48_213, "sha256": SHA, "content_type": "application/pdf"}
+    attempt(document, xero, action="attach", request_data=sent)
+    html = card(tab(accountant_client, document, xero), "bill")
+    assert '<span class="file-name">INV-1.pdf</span>' in html and "in Xero as INV-1-abababababab.pdf" in html
+    assert "i Xero som INV-1-abababababab.pdf" in card(tab(accountant_client, document, xero, **DA), "bill")
+
+
 def test_a_file_not_yet_on_the_entry_waits_for_the_next_sync(accountant_client, make_document, economic):
     document = with_file(make_document())
     entry(document, economic)
@@ -310,3 +320,18 @@ def test_a_refused_file_is_its_own_cause_in_requires_attention_and_re_sync_these
     )
     assert response.status_code == 200
     assert list(BulkResyncItem.objects.values_list("document_id", flat=True)) == [document.pk]
+
+
+def test_the_tab_reads_the_open_job_before_the_log_so_a_run_ending_meanwhile_is_not_missed(
+    accountant_client, make_document, economic
+):
+    """A run closes its job and writes its log records in one transaction: reading the job first means that a panel
+    without an open job (which stops polling) always has the run's records."""
+    document = make_document()
+    with CaptureQueriesContext(connection) as ctx:
+        tab(accountant_client, document, economic)
+    tables = [q["sql"] for q in ctx.captured_queries]
+    job = next(i for i, sql in enumerate(tables) if 'FROM "integrations_syncjob"' in sql)
+    log = next(i for i, sql in enumerate(tables) if 'FROM "integrations_syncattempt"' in sql)
+    entries = next(i for i, sql in enumerate(tables) if 'FROM "integrations_erpentry"' in sql)
+    assert job < log and job < entries
