@@ -8,6 +8,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django import forms
+from django.core.validators import MinValueValidator
+from django.db.models import QuerySet
+from django.forms.models import ModelChoiceIterator
+from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -72,9 +76,69 @@ def total_change(old: Decimal | None, new: Decimal | None) -> TotalChange | None
     return None
 
 
+def bills_to_correct(company: Company | int, vendor_id: object, currency: object) -> QuerySet[Document]:
+    """The bills a credit note can correct: the company's invoices from that supplier in that currency."""
+    vendor = int(vendor_id) if str(vendor_id or "").isdigit() else None
+    if vendor is None or not currency:
+        return Document.objects.none()
+    return Document.objects.filter(
+        company=company, kind=Document.Kind.INVOICE, vendor_id=vendor, currency=str(currency)
+    ).order_by("-issue_date", "-id")
+
+
+class _ShownBills(ModelChoiceIterator):
+    def __init__(self, field: BillField) -> None:
+        super().__init__(field)
+        self.queryset = field.shown
+
+
+class BillField(forms.ModelChoiceField):
+    """The bill a credit note corrects.  Any of the company's invoices is accepted here (the service checks the
+    supplier and the currency, and says which is wrong); only the chosen supplier's bills in the chosen currency
+    are offered."""
+
+    iterator = _ShownBills
+
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault("label", _("Corrects bill"))
+        kwargs.setdefault("empty_label", _("— no bill —"))
+        self.shown: QuerySet[Document] = Document.objects.none()
+        super().__init__(queryset=Document.objects.none(), required=False, **kwargs)
+
+    def label_from_instance(self, obj: Document) -> str:
+        return f"{obj.invoice_number} · {formats.date_format(obj.issue_date, 'SHORT_DATE_FORMAT')}"
+
+    def offer(self, company: Company, vendor_id: object, currency: object) -> None:
+        self.shown = bills_to_correct(company, vendor_id, currency)  # before the queryset: its setter reads it
+        self.queryset = Document.objects.filter(company=company, kind=Document.Kind.INVOICE)
+        # The options follow the supplier and the currency chosen in the same form (htmx; without it, the server
+        # checks the choice on save and says what does not match).
+        self.widget.attrs.update(
+            {
+                "hx-get": reverse("documents:bill_options"),
+                "hx-trigger": "change from:#id_vendor, change from:#id_currency",
+                "hx-include": "#id_vendor, #id_currency",
+                "hx-swap": "innerHTML",
+            }
+        )
+
+
+def credit_note_amounts(form: forms.BaseForm, *, credit_note: bool) -> None:
+    """A credit note's amounts are typed as the supplier wrote them, with a leading minus; an invoice's never."""
+    if credit_note:
+        form.fields["total"].help_text = _("Negative, as on the credit note: e.g. %(example)s") % {
+            "example": formats.number_format(Decimal("-250.00"), 2, force_grouping=True)
+        }
+        form.fields["vat"].help_text = _("Negative or zero")
+        return
+    for name in ("total", "vat"):
+        form.fields[name].validators.append(MinValueValidator(Decimal("0")))
+
+
 class DocumentEditForm(forms.ModelForm):
-    total = AmountField(label=_("Total"), help_text=_("Including VAT"), min_value=Decimal("0"))
-    vat = AmountField(label=_("VAT"), min_value=Decimal("0"))
+    total = AmountField(label=_("Total"), help_text=_("Including VAT"))
+    vat = AmountField(label=_("VAT"))
+    credits = BillField()
 
     class Meta:
         model = Document
@@ -90,6 +154,7 @@ class DocumentEditForm(forms.ModelForm):
             "category",
             "department",
             "description",
+            "credits",
         ]
         labels = {
             "vendor": _("Vendor"),
@@ -112,8 +177,23 @@ class DocumentEditForm(forms.ModelForm):
         self.fields["department"].queryset = Department.objects.filter(company=company)
         self.fields["vat_code"].queryset = VatCode.objects.filter(company=company)
         _localize_dates(self, "issue_date", "due_date")
+        credit_note = self.instance.is_credit_note
+        credit_note_amounts(self, credit_note=credit_note)
+        if credit_note:
+            source = self.data if self.is_bound else {}
+            self.fields["credits"].offer(  # type: ignore[attr-defined]
+                company,
+                source.get("vendor", self.instance.vendor_id),
+                source.get("currency", self.instance.currency),
+            )
+        else:
+            del self.fields["credits"]  # only a credit note corrects a bill
         self.original_total = self.instance.total if self.instance.pk else None
         self.total_change: TotalChange | None = None
+
+    def changes(self) -> dict:
+        """The edited fields, for ``services.document_update``."""
+        return {f: self.cleaned_data[f] for f in self.Meta.fields if f in self.fields}
 
     def clean(self) -> dict:
         cleaned = super().clean()
@@ -149,6 +229,9 @@ class PaymentForm(forms.Form):
     def __init__(self, *args, document: Document, base_currency: str, **kwargs):
         super().__init__(*args, **kwargs)
         _localize_dates(self, "paid_on")
+        if document.is_credit_note:  # money the supplier paid back
+            self.fields["amount"].label = _("Amount refunded")
+            self.fields["paid_on"].label = _("Refunded on")
         if document.currency == base_currency:
             del self.fields["bank_amount"]  # a payment in the bank's own currency has nothing to convert
 
@@ -174,3 +257,77 @@ class MarkPaidForm(forms.Form):
 def confirmed_future_date(data, paid_on: dt.date | None) -> bool:
     """Whether the user confirmed this very date as a scheduled payment (the confirm button sends it back)."""
     return paid_on is not None and data.get("confirm_future_date") == paid_on.isoformat()
+
+
+class DocumentCreateForm(forms.ModelForm):
+    """A new document as the supplier sent it: an invoice or a credit note (negative, optionally correcting one of
+    the supplier's bills), with its file."""
+
+    kind = forms.ChoiceField(
+        label=_("Type"), choices=Document.Kind.choices, initial=Document.Kind.INVOICE, widget=forms.RadioSelect
+    )
+    total = AmountField(label=_("Total"), help_text=_("Including VAT"))
+    vat = AmountField(label=_("VAT"), initial=Decimal("0"), required=False)
+    credits = BillField()
+    file = forms.FileField(
+        label=_("The supplier's file"),
+        required=False,
+        help_text=_("PDF, PNG or JPEG; its type is read from its content."),
+        widget=forms.FileInput(attrs={"accept": ".pdf,.png,.jpg,.jpeg,application/pdf,image/png,image/jpeg"}),
+    )
+
+    class Meta:
+        model = Document
+        fields = [
+            "kind",
+            "vendor",
+            "invoice_number",
+            "issue_date",
+            "due_date",
+            "currency",
+            "credits",
+            "total",
+            "vat",
+            "vat_code",
+            "category",
+            "department",
+            "description",
+        ]
+        labels = DocumentEditForm.Meta.labels
+        widgets = DocumentEditForm.Meta.widgets
+
+    def __init__(self, *args, company: Company, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["vendor"].queryset = Vendor.objects.filter(company=company)
+        self.fields["category"].queryset = Category.objects.filter(company=company)
+        self.fields["department"].queryset = Department.objects.filter(company=company)
+        self.fields["vat_code"].queryset = VatCode.objects.filter(company=company)
+        self.fields["currency"].initial = company.base_currency
+        _localize_dates(self, "issue_date", "due_date")
+        source = self.data if self.is_bound else self.initial
+        currency = source.get("currency") or (None if self.is_bound else company.base_currency)
+        self.fields["credits"].offer(company, source.get("vendor"), currency)  # type: ignore[attr-defined]
+        self.fields["total"].help_text = _(
+            "Including VAT. A credit note's amounts are negative, as on the credit note: e.g. %(example)s"
+        ) % {"example": formats.number_format(Decimal("-250.00"), 2, force_grouping=True)}
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if cleaned.get("kind") != Document.Kind.CREDIT_NOTE:
+            cleaned["credits"] = None  # the bill chooser belongs to credit notes; an invoice corrects nothing
+            for name in ("total", "vat"):
+                value = cleaned.get(name)
+                if value is not None and value < 0:
+                    # A leading minus is for credit notes only.
+                    self.add_error(
+                        name, _("An invoice's amounts are not negative; for a credit note, choose Credit note.")
+                    )
+        if cleaned.get("vat") is None and "vat" not in self.errors:
+            cleaned["vat"] = Decimal("0")
+        return cleaned
+
+    def _post_clean(self) -> None:
+        pass  # the service validates (one place)
+
+    def service_arguments(self) -> dict:
+        return {f: self.cleaned_data[f] for f in self.Meta.fields}

@@ -125,8 +125,8 @@ class Document(models.Model):
     """A supplier bill or credit note, with the file the supplier sent (R17)."""
 
     class Kind(models.TextChoices):
-        INVOICE = "invoice", "Invoice"
-        CREDIT_NOTE = "credit_note", "Credit note"
+        INVOICE = "invoice", _("Invoice")
+        CREDIT_NOTE = "credit_note", _("Credit note")
 
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
@@ -219,6 +219,13 @@ class Document(models.Model):
     @property
     def is_credit_note(self) -> bool:
         return self.kind == self.Kind.CREDIT_NOTE
+
+    @property
+    def status_label(self) -> str:
+        """The status in words: a paid credit note is *refunded* (the supplier paid the money back)."""
+        if self.is_credit_note and self.status == self.Status.PAID:
+            return str(_("Refunded"))
+        return str(self.get_status_display())
 
 
 class Payment(models.Model):

@@ -36,7 +36,7 @@ def document_list(
     date_to=None,
     sort: str = "-date",
 ) -> QuerySet[Document]:
-    qs = Document.objects.filter(company=company).select_related("vendor", "category", "department")
+    qs = Document.objects.filter(company=company).select_related("vendor", "category", "department", "credits")
     if tab == "unpaid":
         qs = qs.filter(status=Document.Status.APPROVED)
     elif tab == "paid":
@@ -78,6 +78,11 @@ def document_tabs(*, company: Company) -> list[tuple[str, str, int]]:
 
 def document_get(*, company: Company, pk: int) -> Document:
     return Document.objects.select_related("vendor", "category", "department", "vat_code").get(company=company, pk=pk)
+
+
+def document_credit_notes(*, document: Document) -> QuerySet[Document]:
+    """The supplier's credit notes that correct this bill, oldest first."""
+    return Document.objects.filter(company_id=document.company_id, credits=document).order_by("issue_date", "id")
 
 
 def document_payments(*, document: Document) -> QuerySet[Payment]:

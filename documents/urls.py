@@ -1,10 +1,12 @@
 from django.urls import path
 
-from documents import file_views, views
+from documents import create_views, file_views, views
 
 app_name = "documents"
 urlpatterns = [
     path("", views.document_list, name="list"),
+    path("new/", create_views.document_new, name="new"),
+    path("bill-options/", create_views.bill_options, name="bill_options"),
     path("<int:pk>/", views.document_detail, name="detail"),
     path("<int:pk>/edit/", views.document_edit, name="edit"),
     path("<int:pk>/approve/", views.document_approve, name="approve"),

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -80,27 +82,33 @@ def _query_without(params, *keys: str) -> str:
     return query.urlencode()
 
 
-def _detail_context(request: HtmxHttpRequest, document: Document, **extra) -> dict:
+def detail_context(request: HtmxHttpRequest, document: Document, **extra) -> dict:
     membership = membership_for(request)
     company = membership.company
-    paid = selectors.document_paid_amount(document=document)
     payments = list(selectors.document_payments(document=document))
+    credit_notes = [] if document.is_credit_note else list(selectors.document_credit_notes(document=document))
+    credited = services.credited(document) if credit_notes else Decimal("0")
+    # Magnitudes: a credit note's total is negative, what was refunded on it positive.  A bill marked as paid was
+    # paid in full less what its credit notes settle.
+    paid = abs(selectors.document_paid_amount(document=document)) - (credited if document.marked_paid else 0)
+    outstanding = max(abs(document.total) - paid - credited, Decimal("0"))
     return {
         "document": document,
         "payments": payments,
         "paid_amount": paid,
-        "outstanding": document.total - paid,
+        "outstanding": outstanding,
+        "credit_notes": credit_notes,
+        "credited": credited,
         "partly_paid": document.status == Document.Status.APPROVED and paid > 0,
         "show_bank_amounts": any(p.bank_amount is not None for p in payments),
         "form": extra.pop("form", None) or DocumentEditForm(instance=document, company=company),
         "payment_form": extra.pop("payment_form", None)
-        or PaymentForm(
-            initial={"amount": document.total - paid}, document=document, base_currency=company.base_currency
-        ),
+        or PaymentForm(initial={"amount": outstanding}, document=document, base_currency=company.base_currency),
         "mark_paid_form": extra.pop("mark_paid_form", None) or MarkPaidForm(),
         "can_edit": membership.can_edit,
         "detail_tabs": registry.detail_tabs,
         "active_tab": extra.pop("active_tab", "overview"),
+        "file_limit": settings.ROGER_DOCUMENT_MAX_BYTES,
         **extra,
     }
 
@@ -110,11 +118,11 @@ def _detail_context(request: HtmxHttpRequest, document: Document, **extra) -> di
 def document_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     membership = membership_for(request)
     document = get_for_company(
-        Document.objects.select_related("vendor", "category", "department", "vat_code"), membership, pk=pk
+        Document.objects.select_related("vendor", "category", "department", "vat_code", "credits"), membership, pk=pk
     )
     tab = request.GET.get("tab", "overview")
     # The chosen integration stays in the page's address, so a reload or a shared link shows the same log.
-    context = _detail_context(request, document, active_tab=tab, integration=request.GET.get("integration", ""))
+    context = detail_context(request, document, active_tab=tab, integration=request.GET.get("integration", ""))
     return render(request, "documents/document_detail.html", context)
 
 
@@ -127,7 +135,7 @@ def document_by_public_id(request: HtmxHttpRequest, public_id) -> HttpResponse:
     return redirect("documents:detail", pk=document.pk)
 
 
-def _apply_errors(form, error: ValidationError) -> None:
+def apply_errors(form, error: ValidationError) -> None:
     if not hasattr(error, "error_dict"):
         form.add_error(None, error)
         return
@@ -151,15 +159,14 @@ def document_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     form = DocumentEditForm(request.POST, instance=Document.objects.get(pk=document.pk), company=membership.company)
     if form.is_valid():
         try:
-            changes = {f: form.cleaned_data[f] for f in form.Meta.fields}
-            services.document_update(document=document, actor=request.user, **changes)
+            services.document_update(document=document, actor=request.user, **form.changes())
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, _("Saved. The change is on its way to your ERP."))
             return redirect("documents:detail", pk=document.pk)
     document.refresh_from_db()
-    return render(request, "documents/document_detail.html", _detail_context(request, document, form=form), status=422)
+    return render(request, "documents/document_detail.html", detail_context(request, document, form=form), status=422)
 
 
 def _status_action(request: HtmxHttpRequest, pk: int, action, success: str) -> HttpResponse:
@@ -187,6 +194,18 @@ def document_submit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     return _status_action(request, pk, services.document_submit, _("Submitted for approval."))
 
 
+def _payment_message(document: Document) -> str:
+    if document.is_credit_note:
+        if document.is_paid:
+            return _("Refund registered. The credit note is refunded; the refund is on its way to your ERP.")
+        return _(
+            "Refund registered. The credit note is partly refunded; the refund reaches your ERP once it is refunded in full."
+        )
+    if document.is_paid:
+        return _("Payment registered. The document is paid; the payment is on its way to your ERP.")
+    return _("Payment registered. The document is partly paid; the payment reaches your ERP once it is fully paid.")
+
+
 @require_POST
 @login_required
 def payment_create(request: HtmxHttpRequest, pk: int) -> HttpResponse:
@@ -201,23 +220,13 @@ def payment_create(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         except ValidationError as error:
             if _has_code(error, PaymentDateError.FUTURE):
                 confirm_date = form.cleaned_data["paid_on"].isoformat()
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             document.refresh_from_db(fields=["status"])
-            if document.is_paid:
-                messages.success(
-                    request, _("Payment registered. The document is paid; the payment is on its way to your ERP.")
-                )
-            else:
-                messages.success(
-                    request,
-                    _(
-                        "Payment registered. The document is partly paid; the payment reaches your ERP once it is fully paid."
-                    ),
-                )
+            messages.success(request, _payment_message(document))
             return redirect("documents:detail", pk=document.pk)
     document.refresh_from_db()
-    context = _detail_context(request, document, payment_form=form, confirm_payment_date=confirm_date)
+    context = detail_context(request, document, payment_form=form, confirm_payment_date=confirm_date)
     return render(request, "documents/document_detail.html", context, status=422)
 
 
@@ -240,10 +249,13 @@ def document_mark_paid(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         except ValidationError as error:
             if _has_code(error, PaymentDateError.FUTURE):
                 confirm_date = form.cleaned_data["paid_on"].isoformat()
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
-            messages.success(request, _("Marked as paid. The payment is on its way to your ERP."))
+            if document.is_credit_note:
+                messages.success(request, _("Marked as refunded. The refund is on its way to your ERP."))
+            else:
+                messages.success(request, _("Marked as paid. The payment is on its way to your ERP."))
             return redirect("documents:detail", pk=document.pk)
     document.refresh_from_db()
-    context = _detail_context(request, document, mark_paid_form=form, confirm_mark_paid_date=confirm_date)
+    context = detail_context(request, document, mark_paid_form=form, confirm_mark_paid_date=confirm_date)
     return render(request, "documents/document_detail.html", context, status=422)

@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from documents.models import Category, Department, Document, VatCode
+from integrations import erp_words
 from integrations.connectors.base import CatalogItem
 from integrations.models import EntryKind, Integration
 from integrations.services import Catalogues
@@ -17,11 +18,17 @@ class ResyncForm(forms.Form):
 
     kind = forms.ChoiceField(widget=forms.RadioSelect, label=_("Which entry?"))
 
-    def __init__(self, *args, document: Document, **kwargs):
+    def __init__(self, *args, document: Document, integration: Integration | None = None, **kwargs):
         super().__init__(*args, **kwargs)
-        choices = [(EntryKind.BILL.value, EntryKind.BILL.label)]
+        # In the ERP's words: a credit note's entries are a credit note (entry) and a refund (issue #15).
+        labels = (
+            erp_words.entry_labels(document, integration)
+            if integration is not None
+            else {k.value: k.label for k in EntryKind}
+        )
+        choices = [(EntryKind.BILL.value, labels[EntryKind.BILL.value])]
         if document.is_paid:
-            choices.append((EntryKind.PAYMENT.value, EntryKind.PAYMENT.label))
+            choices.append((EntryKind.PAYMENT.value, labels[EntryKind.PAYMENT.value]))
         self.fields["kind"].choices = choices
         self.fields["kind"].initial = EntryKind.BILL.value
 

@@ -55,6 +55,8 @@ EVENT_LABELS = {
     "resync_payment": _("Re-sync of the vendor payment"),
     "bulk_resync": _("Bulk re-sync"),
     "connected": _("Integration connected"),
+    "file_added": _("File uploaded"),
+    "file_replaced": _("File replaced in Roger"),
 }
 
 # One phrase per (action, outcome); the entry (vendor bill / payment) is shown beside it.
@@ -64,12 +66,14 @@ _SUCCESS = {
     "no_change": _("Already up to date"),
     "adopt": _("Found and linked (no duplicate)"),
     "book": _("Booked in the ERP"),
+    "attach": _("File attached"),
 }
 _FAILED = {
     "create": _("Creating it failed"),
     "update": _("Updating it failed"),
     "adopt": _("Linking it failed"),
     "book": _("Booking it failed"),
+    "attach": _("Attaching the file failed"),
     "no_change": _("Checking it failed"),
     "none": pgettext_lazy("log record", "Failed before anything was sent"),
     "blocked": _("Blocked: booked in the ERP"),
@@ -78,20 +82,27 @@ _RETRYING = {
     "create": _("Creating it failed; Roger retries"),
     "update": _("Updating it failed; Roger retries"),
     "book": _("Booking it failed; Roger retries"),
+    "attach": _("Attaching the file failed; Roger retries"),
     "none": _("Not sent yet; Roger retries"),
 }
 _UNKNOWN = {
     "create": _("Sent; the ERP's answer never came"),
     "update": _("Sent; the ERP's answer never came"),
     "book": _("Sent; the ERP's answer never came"),
+    "attach": _("Sent; the ERP's answer never came"),
     "none": _("Interrupted; the outcome is unknown"),
 }
 # Actions after which something went to the ERP: only their records show "Data sent".
-WRITES = frozenset({"create", "update", "book"})
+WRITES = frozenset({"create", "update", "book", "attach"})
 
 
 def record_title(record: SyncAttempt) -> str:
     action, outcome = record.action, record.outcome
+    if action == SyncAttempt.Action.ATTACH:
+        if outcome == SyncAttempt.Outcome.BLOCKED:
+            return str(_("File not attached: the entry is booked"))
+        if outcome == SyncAttempt.Outcome.SUCCESS and (record.request_data or {}).get("replaced"):
+            return str(_("File replaced"))
     if outcome == SyncAttempt.Outcome.BLOCKED or action == SyncAttempt.Action.BLOCKED:
         return str(_("Blocked: booked in the ERP"))
     table = {

@@ -10,7 +10,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, Max, Min, OuterRef, Q, QuerySet
+from django.db.models import Case, CharField, Count, Exists, F, Max, Min, OuterRef, Q, QuerySet, When
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
@@ -22,6 +22,7 @@ from integrations.models import BulkResync, ErpEntry, ErrorCategory, Integration
 from roger.models import Company
 
 LOG_PAGE_SIZE = 50
+_FILE_HINT = gettext_lazy("Replace the file on the document with a PDF, PNG or JPEG the ERP takes, then re-sync.")
 
 # Badge states, in the order a filter offers them.
 SYNC_STATES = [
@@ -193,30 +194,40 @@ def _fix(category: str, integration_id: int, first_document_id: int, documents: 
     return url, _("Open the document") if documents == 1 else _("Open the first document")
 
 
+def _cause() -> Case:
+    """What needs attention on an entry: its error, or — for a bill in step with the ERP whose file the ERP refused
+    (issue #15) — why its file is missing."""
+    return Case(When(error_message="", then=F("attachment_note")), default=F("error_message"), output_field=CharField())
+
+
 def attention_groups(company: Company) -> list[AttentionGroup]:
     """Requires attention grouped by cause (integration, error category, message): one aggregate query."""
     rows = (
         ErpEntry.objects.filter(integration__company=company, needs_attention=True)
-        .values("integration_id", "integration__name", "error_category", "error_message")
+        .annotate(cause=_cause())
+        .values("integration_id", "integration__name", "error_category", "cause")
         .annotate(documents=Count("document_id", distinct=True), first=Min("document_id"), hint=Max("error_hint"))
-        .order_by("-documents", "integration__name", "error_message")
+        .order_by("-documents", "integration__name", "cause")
     )
     labels = dict(ErrorCategory.choices)
     groups = []
     for row in rows:
         url, label = _fix(row["error_category"], row["integration_id"], row["first"], row["documents"])
+        file_refused = not row["error_category"] and bool(row["cause"])
         groups.append(
             AttentionGroup(
                 integration_id=row["integration_id"],
                 integration=row["integration__name"],
                 category=row["error_category"],
-                message=row["error_message"],  # empty: shown as "The last sync failed."
-                hint=row["hint"] or "",
+                message=row["cause"] or "",  # empty: shown as "The last sync failed."
+                hint=row["hint"] or (_FILE_HINT if file_refused else ""),
                 documents=row["documents"],
                 first_document_id=row["first"],
                 fix_url=url,
                 fix_label=label,
-                category_label=str(labels.get(row["error_category"], _("Error"))),
+                category_label=str(
+                    _("File refused") if file_refused else labels.get(row["error_category"], _("Error"))
+                ),
             )
         )
     return groups
@@ -227,7 +238,7 @@ def attention_group_document_ids(*, company: Company, integration_id: int, categ
     qs = ErpEntry.objects.filter(
         integration__company=company, integration_id=integration_id, needs_attention=True, error_category=category
     )
-    qs = qs.filter(error_message=message)
+    qs = qs.annotate(cause=_cause()).filter(cause=message)
     return sorted(set(qs.values_list("document_id", flat=True)))
 
 

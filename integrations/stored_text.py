@@ -5,8 +5,9 @@ reasons a bill is booked, connection states — into log records and entries onc
 ``N_("Category “{name}” is not mapped …").format(name=…)`` so that ``makemessages`` collects the template.  When a
 person reads one, this module finds the catalogue's template the stored text was made from — an exact message, or
 one whose ``{placeholders}`` match (compiled once per language to a regular expression) — and formats its
-translation with the values it captured.  A text made of several such sentences is translated sentence by
-sentence.  Whatever matches no template is the ERP's own words, left exactly as the ERP wrote them.
+translation with the values it captured; a value that is itself one of Roger's messages (a booked reason inside a
+refusal) is translated too.  A text made of several such sentences is translated sentence by sentence.  Whatever
+matches no template is the ERP's own words, left exactly as the ERP wrote them.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ PLACEHOLDER = re.compile(r"\{(\w+)\}")
 SENTENCES = re.compile(r"(?<=[.!?])\s+(?=[A-Z“\"(])")
 # The catalogue that says which texts are Roger's, whatever the reader's language.
 REFERENCE_LANGUAGE = "da"
+# How deep a message inside a message's value is looked for (a reason inside a refusal inside a note).
+NESTING = 2
 
 
 @dataclass(frozen=True)
@@ -79,16 +82,28 @@ def _known(text: str, language: str) -> tuple[str, dict[str, str]] | None:
     return None
 
 
-def _one(text: str, language: str) -> str | None:
+def _one(text: str, language: str, depth: int = 0) -> str | None:
     known = _known(text, REFERENCE_LANGUAGE)
     if known is None:
         return None
     msgid, values = known
+    if depth < NESTING:
+        values = {name: _nested(value, language, depth) for name, value in values.items()}
     translated = gettext(msgid)
     try:
         return translated.format(**values) if values else translated
     except (KeyError, IndexError, ValueError):
         return text  # a translation that lost a placeholder must not hide the message
+
+
+def _nested(value: str, language: str, depth: int) -> str:
+    """A value that is itself one of Roger's messages — "Booked in e-conomic (voucher 2026-3)" inside "{reason}: it
+    keeps the file …", "change the draft" inside "To {doing}, …" — is translated too.  Only phrases (with a space):
+    a single word such as a file name or a code is a value, never a message."""
+    if " " not in value.strip():
+        return value
+    inner = _one(value, language, depth + 1)
+    return value if inner is None else inner
 
 
 def shown(text: str) -> Shown:

@@ -4,7 +4,7 @@ import json
 
 from django import template
 
-from integrations import log_labels, stored_text
+from integrations import bulk_words, log_labels, stored_text
 
 register = template.Library()
 
@@ -61,3 +61,9 @@ def erp_text(value: str) -> str:
 def stored_message(value: str) -> stored_text.Shown:
     """``{% stored_message r.erp_message as m %}``: ``m.text`` to show, ``m.roger`` False for the ERP's words."""
     return stored_text.shown(str(value or ""))
+
+
+@register.filter
+def files_summary(files: dict) -> str:
+    """A bulk's files in words: "12 files attached, 3 unchanged, 1 refused"."""
+    return bulk_words.files_line(files or {})

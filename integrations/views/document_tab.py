@@ -16,7 +16,7 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import push_url, trigger_client_event
 
 from documents.models import Document
-from integrations import log_labels, selectors
+from integrations import entry_files, erp_words, log_labels, selectors
 from integrations.forms import ResyncForm
 from integrations.models import EntryKind, Integration
 from integrations.sync import planning
@@ -32,12 +32,12 @@ logger = logging.getLogger(__name__)
 # --- the Integrations tab (R6) -----------------------------------------------------------------------------------
 
 
-def _entry_rows(document: Document, entries: dict, payments: list) -> list[tuple[str, str, object]]:
+def _entry_rows(document: Document, entries: dict, payments: list, labels: dict) -> list[tuple[str, str, object]]:
     kinds = [EntryKind.BILL]
     # The payment card shows from approval on: while partly paid it says why nothing is synced yet (R5).
     if document.is_synced_state or payments or EntryKind.PAYMENT in entries:
         kinds.append(EntryKind.PAYMENT)
-    return [(k.value, k.label, entries.get(k.value)) for k in kinds]
+    return [(k.value, labels[k.value], entries.get(k.value)) for k in kinds]
 
 
 def _tab_context(request: HtmxHttpRequest, membership: Membership, document: Document) -> dict:
@@ -51,20 +51,28 @@ def _tab_context(request: HtmxHttpRequest, membership: Membership, document: Doc
         "is_admin": membership.is_admin,
     }
     if integration is not None:
+        # The open job first: a run commits its log records and closes its job in one transaction, so once no job
+        # is open here the records read below include the run's.  Read the other way round, a run ending between
+        # the two reads left a panel with the run's entry but not its records, and no job to poll for them.
+        open_job = selectors.document_open_job(document=document, integration=integration)
         before = request.GET.get("before")
         records, has_more = selectors.document_log(
             document=document, integration=integration, before_id=int(before) if (before or "").isdigit() else None
         )
         payments = list(document.payments.all())
         entries = selectors.document_entries(document=document, integration=integration)
+        labels = erp_words.entry_labels(document, integration)  # a credit note in the ERP's words (issue #15)
         context |= {
-            "entry_rows": _entry_rows(document, entries, payments),
+            "entry_rows": _entry_rows(document, entries, payments, labels),
+            "entry_labels": labels,
+            "entry_file": entry_files.entry_file(document, integration, entries.get(EntryKind.BILL.value)),
+            "allocation_note": erp_words.allocation_note(document, integration),
             "payments": payments,
             "paid_amount": document.total if document.marked_paid else sum((p.amount for p in payments), Decimal(0)),
             "records": records,
             "has_more": has_more,
             "value_names": log_labels.value_names(integration, [r.changes for r in records]),
-            "open_job": selectors.document_open_job(document=document, integration=integration),
+            "open_job": open_job,
         }
     return context
 
@@ -113,7 +121,7 @@ def _resync_setup(request: HtmxHttpRequest, pk: int, data) -> tuple[Membership, 
     integration = chosen_integration(membership, data.get("integration"), integrations)
     if integration is None:
         raise Http404(_("The company has no integration to re-sync."))
-    form = ResyncForm(data if "kind" in data else None, document=document)
+    form = ResyncForm(data if "kind" in data else None, document=document, integration=integration)
     return membership, document, integration, form
 
 
@@ -132,7 +140,7 @@ def resync_modal(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     context = {
         "document": document,
         "integration": integration,
-        "form": ResyncForm(initial={"kind": kind}, document=document),
+        "form": ResyncForm(initial={"kind": kind}, document=document, integration=integration),
         "plan": plan,
         "value_names": log_labels.value_names(integration, [plan.changes]),
     }

@@ -18,3 +18,11 @@ def money(value: Decimal | int | str | None, currency: str = "") -> str:
         return ""
     text = format_amount(value)
     return f"{text} {currency}" if currency else text
+
+
+@register.filter
+def abs_amount(value: Decimal | int | str | None) -> Decimal | None:
+    """The magnitude of an amount: a credit note's total (negative) where the text says "of 250,00"."""
+    if value is None or value == "":
+        return None
+    return abs(Decimal(str(value)))

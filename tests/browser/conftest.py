@@ -35,6 +35,8 @@ ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("ROGER_CHROMIUM", "/usr/bin/chromium")
 SHOTS = Path(os.environ.get("ROGER_SCREENSHOTS", ROOT / "screenshots"))
 PASSWORD = "pw-for-tests"
+# Documents' files, shared by the live server and the worker (which reads a file to attach it to its ERP entry).
+MEDIA = Path(os.environ.get("ROGER_BROWSER_MEDIA", "/tmp/roger-browser-media"))
 
 
 def pytest_collection_modifyitems(items) -> None:
@@ -147,6 +149,11 @@ def worker(postgres_only, sandbox_server, live_server) -> Iterator[subprocess.Po
         "XERO_GO_URL": f"{sandbox_server.url}/xero/go",
         "XERO_CLIENT_ID": "roger-test",
         "XERO_CLIENT_SECRET": "roger-test-secret",
+        # e-conomic's APIs and web app on the sandbox too (issue #15's file flow runs against e-conomic).
+        "ECONOMIC_API_URL": f"{sandbox_server.url}/economic",
+        "ECONOMIC_APIS_URL": f"{sandbox_server.url}/economic",
+        "ECONOMIC_APP_URL": f"{sandbox_server.url}/economic/app",
+        "ROGER_MEDIA_ROOT": str(MEDIA),
         "LOG_LEVEL": "WARNING",
     }
     SHOTS.mkdir(parents=True, exist_ok=True)
@@ -186,6 +193,14 @@ def scene(transactional_db, company, master, admin_user, accountant, viewer, san
     ]
     assert Membership.objects.filter(company=company).count() == 3
     return {"tenant": tenant, "integration": integration, "documents": documents, "sandbox": sandbox}
+
+
+@pytest.fixture
+def shared_media(settings):
+    """The live server stores uploads where the worker process reads them."""
+    MEDIA.mkdir(parents=True, exist_ok=True)
+    settings.MEDIA_ROOT = MEDIA
+    return MEDIA
 
 
 def login(page, base_url: str, username: str) -> None:

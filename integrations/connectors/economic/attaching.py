@@ -49,6 +49,7 @@ from urllib3 import encode_multipart_formdata
 
 from integrations.connectors.attachments import AttachItem, AttachmentLimits
 from integrations.connectors.base import (
+    N_,
     ConnectorError,
     EntryState,
     ErpError,
@@ -56,6 +57,16 @@ from integrations.connectors.base import (
     ItemResult,
     Outcome,
     chunks,
+)
+from integrations.connectors.economic.attach_results import (
+    FILE_HINT,
+    KEEPS_FILE_HINT,
+    done,
+    failed,
+    gone_error,
+    kept_on_booked,
+    person_s_document,
+    too_big_or_wrong_type,
 )
 from integrations.connectors.economic.errors import problem_codes
 from integrations.connectors.economic.ids import IN_MAX, parse_erp_id, ref_number
@@ -74,7 +85,6 @@ SIGNATURES = {"application/pdf": b"%PDF-", "image/png": b"\x89PNG\r\n\x1a\n", "i
 FAIL_ON_CONFLICT = "1"  # VoucherDocumentConflictAction: 0 = Merge (default), 1 = Fail
 GONE_CODES = {"AccountingYearNotFound", "InvalidVoucherNumber"}
 FILE_CODES = {"InvalidFileData", "CannotAttachToElectronicInvoice"}
-FILE_HINT = "Open the file to check it is a readable PDF, PNG or JPEG, replace it in Roger if not, and re-sync."
 Voucher = tuple[str, int]
 
 
@@ -144,21 +154,33 @@ class Attacher:
         if refusal:
             return ErpError(ErrorCategory.VALIDATION, refusal, field="file", hint=FILE_HINT, code="file_refused")
         if not item.content or len(item.content) != item.file.size:
-            return ErpError(ErrorCategory.VALIDATION, f"{item.file.name} is empty or not the stored file", field="file")
+            return ErpError(
+                ErrorCategory.VALIDATION,
+                N_("{file} is empty or not the stored file").format(file=item.file.name),
+                field="file",
+            )
         if hashlib.sha256(item.content).hexdigest() != item.file.sha256:
-            return ErpError(ErrorCategory.VALIDATION, f"{item.file.name} does not match its checksum", field="file")
+            return ErpError(
+                ErrorCategory.VALIDATION,
+                N_("{file} does not match its checksum").format(file=item.file.name),
+                field="file",
+            )
         if not item.content.startswith(SIGNATURES[item.file.content_type]):
             # Checked before anything is removed from the voucher: e-conomic refuses such a file as InvalidFileData.
             return ErpError(
                 ErrorCategory.VALIDATION,
-                f"{item.file.name} is not a readable {item.file.content_type} file",
+                N_("{file} is not a readable {content_type} file").format(
+                    file=item.file.name, content_type=item.file.content_type
+                ),
                 field="file",
                 hint=FILE_HINT,
                 code="InvalidFileData",
             )
         if voucher is None:
             return ErpError(
-                ErrorCategory.VALIDATION, f"'{item.entry_erp_id}' is not an e-conomic voucher", code="not_found"
+                ErrorCategory.VALIDATION,
+                N_("'{voucher}' is not an e-conomic voucher").format(voucher=item.entry_erp_id),
+                code="not_found",
             )
         return None
 
@@ -228,8 +250,8 @@ class Attacher:
                 raise ConnectorError(
                     ErpError(
                         ErrorCategory.TEMPORARY,
-                        "e-conomic's answer lacks the attached document's number",
-                        hint="Roger looks at the voucher's documents before sending the file again.",
+                        N_("e-conomic's answer lacks the attached document's number"),
+                        hint=N_("Roger looks at the voucher's documents before sending the file again."),
                         uncertain=True,
                         code="unexpected_response",
                     )
@@ -243,8 +265,10 @@ class Attacher:
         raise ConnectorError(
             ErpError(
                 ErrorCategory.TEMPORARY,
-                f"e-conomic answered the upload of {item.file.name} from its cache with a document it no longer has",
-                hint="Roger tries again later.",
+                N_("e-conomic answered the upload of {file} from its cache with a document it no longer has").format(
+                    file=item.file.name
+                ),
+                hint=N_("Roger tries again later."),
                 code="stale_cache",
             )
         )
@@ -260,9 +284,11 @@ class Attacher:
         deleting: int | None = None,
     ) -> ItemResult:
         codes, message = problem_codes(body)
-        message = message or "e-conomic refused the file"
+        message = message or N_("e-conomic refused the file")
         if sent.get("replaced"):  # said plainly: the voucher has no file until the next attempt succeeds
-            message += f" (Roger had removed its earlier file, document {sent['replaced']}, first)"
+            message = N_("{message} (Roger had removed its earlier file, document {document}, first)").format(
+                message=message, document=sent["replaced"]
+            )
         if "DocumentAlreadyAttachedToVoucher" in codes and voucher is not None:
             # Someone attached a document between Roger's look and its upload (or this very upload landed).
             current = self.documents([voucher]).get(voucher, [])
@@ -278,7 +304,7 @@ class Attacher:
         if codes & FILE_CODES:
             error = ErpError(
                 ErrorCategory.VALIDATION,
-                f"e-conomic refused {item.file.name}: {message}",
+                N_("e-conomic refused {file}: {message}").format(file=item.file.name, message=message),
                 field="file",
                 hint=FILE_HINT,
                 code=next(iter(codes & FILE_CODES)),
@@ -287,20 +313,30 @@ class Attacher:
             return failed(item, sent, error)
         fresh = self.reader.read(item.kind, [item.entry_erp_id])[0][item.entry_erp_id]
         if fresh.booked:
-            what = f"remove the earlier file (document {deleting})" if deleting else f"take {item.file.name}"
+            refused = (
+                N_("{reason}: e-conomic would not remove the earlier file (document {document}) ({message})").format(
+                    reason=fresh.booked_reason, document=deleting, message=message
+                )
+                if deleting
+                else N_("{reason}: e-conomic would not take {file} ({message})").format(
+                    reason=fresh.booked_reason, file=item.file.name, message=message
+                )
+            )
             error = ErpError(
                 ErrorCategory.BOOKED,
-                f"{fresh.booked_reason}: e-conomic would not {what} ({message})",
-                hint="The booked voucher keeps the file it has. Attach a corrected file in e-conomic if it needs one.",
+                refused,
+                hint=KEEPS_FILE_HINT,
                 code=next(iter(codes), None),
                 status=400,
             )
             return ItemResult(item.ref, Outcome.BLOCKED, state=fresh, error=error, sent=sent)
         error = ErpError(
             ErrorCategory.VALIDATION,
-            f"e-conomic did not attach {item.file.name} to voucher {item.entry_erp_id}: {message}",
+            N_("e-conomic did not attach {file} to voucher {voucher}: {message}").format(
+                file=item.file.name, voucher=item.entry_erp_id, message=message
+            ),
             field="file",
-            hint="Re-sync to try again; if it keeps failing, attach the file in e-conomic.",
+            hint=N_("Re-sync to try again; if it keeps failing, attach the file in e-conomic."),
             code=next(iter(codes), None),
             status=400,
         )
@@ -327,61 +363,6 @@ def sent_of(item: AttachItem) -> dict[str, Any]:
         "replaced": item.replaces,
         "voucher": item.entry_erp_id,
     }
-
-
-def done(item: AttachItem, sent: dict[str, Any], doc: dict[str, Any], *, replaced: bool) -> ItemResult:
-    outcome = Outcome.UPDATED if replaced else Outcome.CREATED
-    return ItemResult(item.ref, outcome, sent=sent, erp_ref=str(ref_number(doc, "number") or ""))
-
-
-def failed(item: AttachItem, sent: dict[str, Any], error: ErpError) -> ItemResult:
-    return ItemResult(item.ref, Outcome.FAILED, error=error, sent=sent)
-
-
-def kept_on_booked(item: AttachItem, state: EntryState, sent: dict[str, Any], number: int | None) -> ItemResult:
-    error = ErpError(
-        ErrorCategory.BOOKED,
-        f"{state.booked_reason}: it keeps the file Roger attached before (document {number})",
-        hint="The booked voucher keeps the file it has. Attach a corrected file in e-conomic if it needs one.",
-        code="booked_keeps_file",
-    )
-    return ItemResult(item.ref, Outcome.BLOCKED, state=state, error=error, sent=sent)
-
-
-def gone_error(item: AttachItem, detail: str = "") -> ErpError:
-    return ErpError(
-        ErrorCategory.VALIDATION,
-        f"Voucher {item.entry_erp_id} is no longer in e-conomic" + (f" ({detail})" if detail else ""),
-        hint="It was deleted in e-conomic; Roger attaches the file once the bill is back in e-conomic.",
-        code="not_found",
-    )
-
-
-def person_s_document(item: AttachItem, doc: dict[str, Any]) -> ErpError:
-    number = ref_number(doc, "number")
-    return ErpError(
-        ErrorCategory.VALIDATION,
-        f"Voucher {item.entry_erp_id} in e-conomic already has a document"
-        + (f" (document {number})" if number else "")
-        + " that Roger did not attach; e-conomic keeps one document per voucher, and Roger neither merges its file "
-        "into it nor deletes it",
-        field="file",
-        hint="If that document is this bill, nothing needs doing. To have Roger's file there instead, delete the "
-        "document from the voucher in e-conomic and re-sync.",
-        code="voucher_has_document",
-    )
-
-
-def too_big_or_wrong_type(item: AttachItem, status: int) -> ErpError:
-    what = "too large" if status == 413 else "of a type it does not take"
-    return ErpError(
-        ErrorCategory.VALIDATION,
-        f"e-conomic refused {item.file.name} as {what} (HTTP {status})",
-        field="file",
-        hint=FILE_HINT,
-        code="file_refused",
-        status=status,
-    )
 
 
 __all__ = ["LIMITS", "Attacher"]

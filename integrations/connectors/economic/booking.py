@@ -13,7 +13,7 @@ import hashlib
 from collections.abc import Sequence
 
 from integrations.connectors import http
-from integrations.connectors.base import ConnectorError, EntryKind, ErpError, ErrorCategory, ItemResult, Outcome
+from integrations.connectors.base import N_, ConnectorError, EntryKind, ErpError, ErrorCategory, ItemResult, Outcome
 from integrations.connectors.economic.errors import problem_error
 from integrations.connectors.economic.ids import parse_erp_id, ref_number
 from integrations.connectors.economic.reading import Reader
@@ -39,7 +39,9 @@ class Booker:
                     Outcome.FAILED,
                     state=state,
                     error=ErpError(
-                        ErrorCategory.VALIDATION, f"Voucher {erp_id} is not in e-conomic's journal", code="not_found"
+                        ErrorCategory.VALIDATION,
+                        N_("Voucher {voucher} is not in e-conomic's journal").format(voucher=erp_id),
+                        code="not_found",
                     ),
                 )
             elif state.booked:  # a draft in a closed period cannot be booked
@@ -59,8 +61,10 @@ class Booker:
                     state=states[erp_id],
                     error=ErpError(
                         ErrorCategory.TEMPORARY,
-                        f"Voucher {erp_id} is in the journal but e-conomic's Journals API did not list it",
-                        hint="Roger reads it again and retries.",
+                        N_("Voucher {voucher} is in the journal but e-conomic's Journals API did not list it").format(
+                            voucher=erp_id
+                        ),
+                        hint=N_("Roger reads it again and retries."),
                         code="not_listed",
                     ),
                 )
@@ -93,7 +97,7 @@ class Booker:
             # Booked, most likely, but unconfirmed: the engine reads the entries again later.
             unsure = ErpError(
                 ErrorCategory.TEMPORARY,
-                f"e-conomic took the booking but could not be read back ({exc.error.message})",
+                N_("e-conomic took the booking but could not be read back ({error})").format(error=exc.error.message),
                 uncertain=True,
                 retry_after=exc.error.retry_after,
             )
@@ -110,5 +114,9 @@ class Booker:
                     Outcome.FAILED,
                     state=state,
                     sent=body,
-                    error=ErpError(ErrorCategory.TEMPORARY, f"e-conomic did not book voucher {erp_id}", uncertain=True),
+                    error=ErpError(
+                        ErrorCategory.TEMPORARY,
+                        N_("e-conomic did not book voucher {voucher}").format(voucher=erp_id),
+                        uncertain=True,
+                    ),
                 )

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from integrations.connectors.base import BillData, CatalogItem, ErpError, PaymentData
+from integrations.connectors.base import N_, BillData, CatalogItem, ErpError, PaymentData
 from integrations.connectors.economic.client import EconomicHttp
 from integrations.connectors.economic.errors import setup_error
 from integrations.connectors.economic.ids import DEPARTMENT_GROUP, money, ref_number
@@ -102,5 +102,5 @@ class DepartmentResolver:
             }
         number = self.by_name.get(option.lower())
         if number is None:
-            return setup_error(f"e-conomic has no department '{option}'", "department")
+            return setup_error(N_("e-conomic has no department '{department}'").format(department=option), "department")
         return number

@@ -34,7 +34,7 @@ from typing import Any
 import requests
 
 from integrations.connectors import http
-from integrations.connectors.base import ConnectorError, ErpError, ErrorCategory, NoThrottle, Throttle
+from integrations.connectors.base import N_, ConnectorError, ErpError, ErrorCategory, NoThrottle, Throttle
 from integrations.connectors.economic.ids import ERP, PAGE_SIZE
 
 log = logging.getLogger("integrations.connectors.economic")
@@ -45,11 +45,11 @@ DOCUMENTS_API = "/documentsapi/v4.0.1"
 SERVICES = {"journals": JOURNALS_API, "booked": BOOKED_API, "documents": DOCUMENTS_API}
 SERVICE_NAMES = {"journals": "Journals API", "booked": "BookedEntries API", "documents": "Documents API"}
 
-BOOKKEEPING_HINT = (
+BOOKKEEPING_HINT = N_(
     "In e-conomic, give Roger's app the Bookkeeping role for this agreement (Settings → Apps → the app's "
     "roles; SuperUser works too), then test the connection again. Reconnecting alone does not help."
 )
-DIMENSION_HINT = (
+DIMENSION_HINT = N_(
     "Departments need e-conomic's Dimension module: switch it on in e-conomic, or remove the department "
     "mappings in Roger's integration settings."
 )
@@ -138,8 +138,8 @@ class EconomicHttp:
             raise ConnectorError(
                 ErpError(
                     ErrorCategory.TEMPORARY,
-                    self._message(response) or "e-conomic's fair-use limit was reached (HTTP 429)",
-                    hint="Roger waits as e-conomic asks and tries again.",
+                    self._message(response) or N_("e-conomic's fair-use limit was reached (HTTP 429)"),
+                    hint=N_("Roger waits as e-conomic asks and tries again."),
                     retry_after=retry_after,
                     code="rate_limited",
                     status=429,
@@ -149,10 +149,10 @@ class EconomicHttp:
             raise ConnectorError(
                 ErpError(
                     ErrorCategory.TEMPORARY,
-                    self._message(response) or f"e-conomic had a server error (HTTP {status})",
-                    hint="e-conomic may have saved the change; Roger checks before sending it again."
+                    self._message(response) or N_("e-conomic had a server error (HTTP {status})").format(status=status),
+                    hint=N_("e-conomic may have saved the change; Roger checks before sending it again.")
                     if write
-                    else "Roger will try again.",
+                    else N_("Roger will try again."),
                     retry_after=retry_after,
                     uncertain=write,
                     code=str(status),
@@ -163,8 +163,8 @@ class EconomicHttp:
             raise ConnectorError(
                 ErpError(
                     ErrorCategory.AUTHENTICATION,
-                    self._message(response) or "e-conomic refused the tokens (HTTP 401)",
-                    hint="Reconnect the e-conomic integration: the agreement's grant may have been revoked.",
+                    self._message(response) or N_("e-conomic refused the tokens (HTTP 401)"),
+                    hint=N_("Reconnect the e-conomic integration: the agreement's grant may have been revoked."),
                     code="401",
                     status=401,
                 )
@@ -183,29 +183,42 @@ class EconomicHttp:
     def journal_missing(self) -> ErpError:
         return ErpError(
             ErrorCategory.SETUP,
-            f"Journal {self.journal_number} does not exist in e-conomic",
+            N_("Journal {journal} does not exist in e-conomic").format(journal=self.journal_number),
             field="journal",
-            hint="Choose an existing journal (kassekladde) in the integration's settings.",
+            hint=N_("Choose an existing journal (kassekladde) in the integration's settings."),
             code="journal_not_found",
             status=404,
         )
 
     def _forbidden(self, api: str, path: str, response: requests.Response) -> ErpError:
         detail = self._message(response)
+        # Each refusal whole, with e-conomic's own words in parentheses when it gave any.
         if api != "legacy":
-            message = f"e-conomic refused Roger's app the {SERVICE_NAMES[api]}: it needs the Bookkeeping role"
+            template = (
+                N_("e-conomic refused Roger's app the {service}: it needs the Bookkeeping role ({detail})")
+                if detail
+                else N_("e-conomic refused Roger's app the {service}: it needs the Bookkeeping role")
+            )
             hint = BOOKKEEPING_HINT
         elif path.startswith(("/departmental-distributions", "/departments")):
-            message, hint = (
-                "e-conomic refused the departments: the agreement lacks the Dimension module",
+            template, hint = (
+                N_("e-conomic refused the departments: the agreement lacks the Dimension module ({detail})")
+                if detail
+                else N_("e-conomic refused the departments: the agreement lacks the Dimension module"),
                 DIMENSION_HINT,
             )
         else:
-            message = f"e-conomic refused Roger's app access to {path.split('?')[0]}: a role or module is missing"
-            hint = "Check the roles of Roger's app and the agreement's modules in e-conomic, then test the connection."
+            template = (
+                N_("e-conomic refused Roger's app access to {path}: a role or module is missing ({detail})")
+                if detail
+                else N_("e-conomic refused Roger's app access to {path}: a role or module is missing")
+            )
+            hint = N_(
+                "Check the roles of Roger's app and the agreement's modules in e-conomic, then test the connection."
+            )
         return ErpError(
             ErrorCategory.SETUP,
-            message + (f" ({detail})" if detail else ""),
+            template.format(service=SERVICE_NAMES.get(api, ""), path=path.split("?")[0], detail=detail),
             hint=hint,
             code="forbidden",
             status=403,
@@ -229,7 +242,9 @@ class EconomicHttp:
         code = str(parsed.get("errorCode") or status) if isinstance(parsed, Mapping) else str(status)
         return ErpError(
             ErrorCategory.VALIDATION if status < 500 else ErrorCategory.TEMPORARY,
-            self.redact(body_message(parsed) or f"e-conomic refused the request (HTTP {status})"),
+            self.redact(
+                body_message(parsed) or N_("e-conomic refused the request (HTTP {status})").format(status=status)
+            ),
             code=code,
             status=status,
         )

@@ -21,6 +21,7 @@ from typing import Any
 
 from integrations.connectors import http
 from integrations.connectors.base import (
+    N_,
     ConnectorError,
     EntryKind,
     ErpError,
@@ -81,9 +82,9 @@ class Creator:
         if year is None:
             return ErpError(
                 ErrorCategory.SETUP,
-                f"No accounting year in e-conomic covers {day}",
+                N_("No accounting year in e-conomic covers {date}").format(date=day),
                 field=entries.date_field(kind),
-                hint="Create the accounting year in e-conomic, then re-sync.",
+                hint=N_("Create the accounting year in e-conomic, then re-sync."),
             )
         closed = self.reference.closed_reason(year.year, day)
         if closed:
@@ -122,8 +123,8 @@ class Creator:
             raise ConnectorError(
                 ErpError(
                     ErrorCategory.TEMPORARY,
-                    "e-conomic's answer lacks the created voucher",
-                    hint="Roger looks the entry up by its marker before sending it again.",
+                    N_("e-conomic's answer lacks the created voucher"),
+                    hint=N_("Roger looks the entry up by its marker before sending it again."),
                     uncertain=True,
                     code="unexpected_response",
                 )
@@ -159,10 +160,18 @@ class Creator:
             deleted = False
         return ErpError(
             ErrorCategory.VALIDATION,
-            f"e-conomic gave the {item.data.currency} entry no exchange rate of its own ("
-            + ("Roger deleted the draft again" if deleted else "delete the draft in e-conomic")
-            + "), and Roger knows no rate for it",
+            (
+                N_(
+                    "e-conomic gave the {currency} entry no exchange rate of its own (Roger deleted the draft again), "
+                    "and Roger knows no rate for it"
+                )
+                if deleted
+                else N_(
+                    "e-conomic gave the {currency} entry no exchange rate of its own (delete the draft in e-conomic), "
+                    "and Roger knows no rate for it"
+                )
+            ).format(currency=item.data.currency),
             field="currency",
-            hint="Book the bill by hand at the day's rate, or record it in the base currency.",
+            hint=N_("Book the bill by hand at the day's rate, or record it in the base currency."),
             code="no_exchange_rate",
         )

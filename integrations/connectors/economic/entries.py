@@ -41,7 +41,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from integrations.connectors.base import BillData, EntryKind, ErpError, ErrorCategory, PaymentData
+from integrations.connectors.base import N_, BillData, EntryKind, ErpError, ErrorCategory, PaymentData
 from integrations.connectors.economic.errors import setup_error
 from integrations.connectors.economic.ids import (
     ENTRY_TYPES,
@@ -73,64 +73,80 @@ def precheck(kind: EntryKind, data: BillData | PaymentData) -> ErpError | None:
     """Refuse, before any call, what e-conomic would refuse or what Roger cannot express there."""
     if isinstance(data, BillData):
         if kind is not EntryKind.BILL:
-            return ErpError(ErrorCategory.VALIDATION, "A bill was sent as a payment")
+            return ErpError(ErrorCategory.VALIDATION, N_("A bill was sent as a payment"))
         if not data.lines:
-            return setup_error("The bill has no account line", "category")
+            return setup_error(N_("The bill has no account line"), "category")
         first = data.lines[0]
         mapping = (first.account_code, first.tax_type, first.tracking)
         if any((line.account_code, line.tax_type, line.tracking) != mapping for line in data.lines[1:]):
             return ErpError(
                 ErrorCategory.UNSUPPORTED,
-                "Roger posts an e-conomic supplier invoice to one expense account, VAT code and department; this "
-                "bill's lines use several",
-                hint="Use one category, VAT rate and department for the document, or post it by hand.",
+                N_(
+                    "Roger posts an e-conomic supplier invoice to one expense account, VAT code and department; "
+                    "this bill's lines use several"
+                ),
+                hint=N_("Use one category, VAT rate and department for the document, or post it by hand."),
             )
         if not first.account_code.strip():
-            return setup_error("No e-conomic account is mapped for the category", "category")
+            return setup_error(N_("No e-conomic account is mapped for the category"), "category")
         if not first.account_code.strip().isdigit():
-            return setup_error(f"'{first.account_code}' is not an e-conomic account number", "category")
+            return setup_error(
+                N_("'{account}' is not an e-conomic account number").format(account=first.account_code), "category"
+            )
         if data.vat and not first.tax_type.strip():
-            return setup_error("No e-conomic VAT code is mapped for the VAT rate", "vat_code")
+            return setup_error(N_("No e-conomic VAT code is mapped for the VAT rate"), "vat_code")
         if len(first.tax_type.strip()) > 5:
-            return setup_error(f"'{first.tax_type}' is not an e-conomic VAT code", "vat_code")
+            return setup_error(N_("'{code}' is not an e-conomic VAT code").format(code=first.tax_type), "vat_code")
         if len(first.tracking) > 1:
-            return ErpError(ErrorCategory.UNSUPPORTED, "e-conomic takes one department per entry", field="department")
+            return ErpError(
+                ErrorCategory.UNSUPPORTED, N_("e-conomic takes one department per entry"), field="department"
+            )
         if data.total <= 0:
-            return ErpError(ErrorCategory.VALIDATION, "The total must be positive", field="total")
+            return ErpError(ErrorCategory.VALIDATION, N_("The total must be positive"), field="total")
         if not decimals_ok(data.total):
-            return ErpError(ErrorCategory.VALIDATION, "The total has more than 2 decimals", field="total")
+            return ErpError(ErrorCategory.VALIDATION, N_("The total has more than 2 decimals"), field="total")
         if data.vat < 0 or data.vat > data.total or not decimals_ok(data.vat):
             return ErpError(
-                ErrorCategory.VALIDATION, "The VAT must be between 0 and the total, to the cent", field="vat"
+                ErrorCategory.VALIDATION, N_("The VAT must be between 0 and the total, to the cent"), field="vat"
             )
     else:
         if kind is not EntryKind.PAYMENT:
-            return ErpError(ErrorCategory.VALIDATION, "A payment was sent as a bill")
+            return ErpError(ErrorCategory.VALIDATION, N_("A payment was sent as a bill"))
         if data.allocate_to:
             return ErpError(
                 ErrorCategory.UNSUPPORTED,
-                "Roger does not match credit notes against bills in e-conomic (the API cannot undo a match)",
-                hint="Match the credit note with the bill in e-conomic (the supplier's open entries).",
+                N_("Roger does not match credit notes against bills in e-conomic (the API cannot undo a match)"),
+                hint=N_("Match the credit note with the bill in e-conomic (the supplier's open entries)."),
                 code="allocation_unsupported",
             )
         if not data.bank_account.strip():
-            return setup_error("No e-conomic bank account is chosen for payments", "bank_account")
+            return setup_error(N_("No e-conomic bank account is chosen for payments"), "bank_account")
         if not data.bank_account.strip().isdigit():
-            return setup_error(f"'{data.bank_account}' is not an e-conomic account number", "bank_account")
+            return setup_error(
+                N_("'{account}' is not an e-conomic account number").format(account=data.bank_account), "bank_account"
+            )
         if data.amount <= 0 or not decimals_ok(data.amount):
-            return ErpError(ErrorCategory.VALIDATION, "The amount must be positive, to the cent", field="amount")
+            return ErpError(ErrorCategory.VALIDATION, N_("The amount must be positive, to the cent"), field="amount")
         if data.bank_amount is not None and (data.bank_amount <= 0 or not decimals_ok(data.bank_amount)):
             return ErpError(
-                ErrorCategory.VALIDATION, "The amount that left the bank must be positive, to the cent", field="amount"
+                ErrorCategory.VALIDATION,
+                N_("The amount that left the bank must be positive, to the cent"),
+                field="amount",
             )
     if len(data.invoice_number) > INVOICE_NUMBER_MAX:
         return ErpError(
             ErrorCategory.VALIDATION,
-            f"e-conomic takes supplier invoice numbers of at most {INVOICE_NUMBER_MAX} characters",
+            N_("e-conomic takes supplier invoice numbers of at most {limit} characters").format(
+                limit=INVOICE_NUMBER_MAX
+            ),
             field="invoice_number",
         )
     if len(data.currency) != 3:
-        return ErpError(ErrorCategory.VALIDATION, f"'{data.currency}' is not a currency code", field="currency")
+        return ErpError(
+            ErrorCategory.VALIDATION,
+            N_("'{currency}' is not a currency code").format(currency=data.currency),
+            field="currency",
+        )
     return None
 
 
@@ -238,16 +254,17 @@ def vat_refusal(data: BillData, code: str, rate: Decimal | None, doing: str) -> 
     if not code:
         return None
     if rate is None:
-        return setup_error(f"e-conomic has no VAT code '{code}'", "vat_code")
+        return setup_error(N_("e-conomic has no VAT code '{code}'").format(code=code), "vat_code")
     theirs = vat_the_code_gives(data, rate)
     if theirs == data.vat:
         return None
     return ErpError(
         ErrorCategory.VALIDATION,
-        f"To {doing}, e-conomic computes the VAT from VAT code {code} ({rate.normalize():f}%): {theirs:.2f}; "
-        f"the bill says {data.vat:.2f}",
+        N_(
+            "To {doing}, e-conomic computes the VAT from VAT code {code} ({rate}%): {theirs}; the bill says {vat}"
+        ).format(doing=doing, code=code, rate=f"{rate.normalize():f}", theirs=f"{theirs:.2f}", vat=f"{data.vat:.2f}"),
         field="vat",
-        hint="Correct the VAT in Roger if e-conomic's figure is right, or make this change in e-conomic's journal.",
+        hint=N_("Correct the VAT in Roger if e-conomic's figure is right, or make this change in e-conomic's journal."),
         code="vat_mismatch",
     )
 

@@ -11,15 +11,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from integrations.connectors.base import EntryKind, ErpError, ErrorCategory
+from integrations.connectors.base import N_, EntryKind, ErpError, ErrorCategory
 
-BOOKED_REASON = "Booked in e-conomic (voucher {voucher})"
-BOOKED_HINT = "Booked entries cannot change; post a correction (counter-entry) in e-conomic"
-CLOSED_HINT = (
+BOOKED_REASON = N_("Booked in e-conomic (voucher {voucher})")
+BOOKED_HINT = N_("Booked entries cannot change; post a correction (counter-entry) in e-conomic")
+CLOSED_HINT = N_(
     "The accounting period is closed in e-conomic. Reopen it there, or post the change as a correction in an "
     "open period."
 )
-CONFLICT_MESSAGE = (
+CONFLICT_MESSAGE = N_(
     "The draft was changed in e-conomic after Roger read it; Roger reads it again and re-plans — nothing was "
     "overwritten"
 )
@@ -32,12 +32,12 @@ CLOSED_CODES = {
 }
 GONE_CODES = {"JournalEntryDoesNotExist"}
 JOURNAL_CODES = {
-    "JournalEntryTypeNotCorrect": "Roger's journal does not take this entry type",
-    "JournalEntryVoucherNumberNotWithinBoundaries": "The voucher number is outside the journal's range",
-    "JournalVoucherNextNumberNotWithinBoundaries": "Roger's journal has used up its voucher numbers",
-    "JournalNumberCannotBeChangedOnDraftEntry": "A draft cannot move to another journal",
+    "JournalEntryTypeNotCorrect": N_("Roger's journal does not take this entry type ({message})"),
+    "JournalEntryVoucherNumberNotWithinBoundaries": N_("The voucher number is outside the journal's range ({message})"),
+    "JournalVoucherNextNumberNotWithinBoundaries": N_("Roger's journal has used up its voucher numbers ({message})"),
+    "JournalNumberCannotBeChangedOnDraftEntry": N_("A draft cannot move to another journal ({message})"),
 }
-JOURNAL_HINT = (
+JOURNAL_HINT = N_(
     "Open the journal's settings in e-conomic: allow supplier invoices and supplier payments and widen its "
     "voucher number range, or choose another journal in Roger's integration settings."
 )
@@ -89,10 +89,10 @@ FIELD_NAMES: dict[EntryKind, dict[str, str]] = {
     },
 }
 SETUP_HINTS = {
-    "category": "Map the category to an existing e-conomic account in the integration's settings.",
-    "vat_code": "Map the VAT code to an existing e-conomic VAT code in the integration's settings.",
-    "department": "Map the department to an existing e-conomic department in the integration's settings.",
-    "bank_account": "Choose an existing e-conomic bank account for payments in the integration's settings.",
+    "category": N_("Map the category to an existing e-conomic account in the integration's settings."),
+    "vat_code": N_("Map the VAT code to an existing e-conomic VAT code in the integration's settings."),
+    "department": N_("Map the department to an existing e-conomic department in the integration's settings."),
+    "bank_account": N_("Choose an existing e-conomic bank account for payments in the integration's settings."),
     "journal": JOURNAL_HINT,
 }
 # Journals API codes naming a reference that does not exist or cannot take entries: a mapping to fix.
@@ -113,8 +113,12 @@ def by_field(kind: EntryKind, field: str | None, message: str, code: str | None,
     if field in SETUP_HINTS and (code is None or any(w in code for w in SETUP_CODE_WORDS)):
         return ErpError(ErrorCategory.SETUP, message, field=field, hint=SETUP_HINTS[field], code=code, status=status)
     if field:
-        hint = f"Correct the document's {field.replace('_', ' ')} in Roger and re-sync." + (
-            f" (e-conomic: {hint})" if hint else ""
+        hint = (
+            N_("Correct the document's {field} in Roger and re-sync. (e-conomic: {detail})").format(
+                field=field.replace("_", " "), detail=hint
+            )
+            if hint
+            else N_("Correct the document's {field} in Roger and re-sync.").format(field=field.replace("_", " "))
         )
     return ErpError(ErrorCategory.VALIDATION, message, field=field, hint=hint, code=code, status=status)
 
@@ -137,7 +141,7 @@ def problem_error(kind: EntryKind, body: Any, status: int) -> ErpError:
     message = str(first.get("message") or "")
     if not message and isinstance(body, Mapping):
         message = str(body.get("detail") or body.get("title") or "")
-    message = message or f"e-conomic refused the entry (HTTP {status})"
+    message = message or N_("e-conomic refused the entry (HTTP {status})").format(status=status)
     field = field_for(kind, str(first.get("property") or ""))
     if code in CLOSED_CODES:
         return ErpError(ErrorCategory.BOOKED, message, hint=CLOSED_HINT, code=code, status=status)
@@ -145,14 +149,18 @@ def problem_error(kind: EntryKind, body: Any, status: int) -> ErpError:
         return ErpError(ErrorCategory.VALIDATION, message, code="not_found", status=status)
     if code in JOURNAL_CODES:
         return ErpError(
-            ErrorCategory.SETUP, f"{JOURNAL_CODES[code]} ({message})", field="journal", hint=JOURNAL_HINT, code=code
+            ErrorCategory.SETUP,
+            JOURNAL_CODES[code].format(message=message),
+            field="journal",
+            hint=JOURNAL_HINT,
+            code=code,
         )
     if code in YEAR_CODES:
         return ErpError(
             ErrorCategory.SETUP,
             message,
             field="issue_date" if kind is EntryKind.BILL else "payment_date",
-            hint="Create the accounting year in e-conomic, then re-sync.",
+            hint=N_("Create the accounting year in e-conomic, then re-sync."),
             code=code,
             status=status,
         )
@@ -183,12 +191,12 @@ def legacy_errors(kind: EntryKind, body: Any) -> ErpError:
         message = str(body.get("message") or "") if isinstance(body, Mapping) else ""
         code = str(body.get("errorCode") or "") if isinstance(body, Mapping) else ""
         return ErpError(
-            ErrorCategory.VALIDATION, message or "e-conomic refused the request", code=code or None, status=400
+            ErrorCategory.VALIDATION, message or N_("e-conomic refused the request"), code=code or None, status=400
         )
     path, err = leaves[0]
     props = [p for p in path if p not in ("entries", "supplierInvoices", "supplierPayments", "errors")]
     field = next((f for f in (field_for(kind, p) for p in reversed(props)) if f), None)
-    message = str(err.get("message") or "e-conomic refused the value")
+    message = str(err.get("message") or N_("e-conomic refused the value"))
     hint = str(err.get("developerHint") or "")
     code = str(err.get("errorCode") or "") or None
     if field in SETUP_HINTS:  # a refused account, VAT code, department or bank account is a mapping to fix

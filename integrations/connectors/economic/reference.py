@@ -20,16 +20,16 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from integrations.connectors.base import ConnectorError, ErpError, ErrorCategory
+from integrations.connectors.base import N_, ConnectorError, ErpError, ErrorCategory
 from integrations.connectors.economic.client import EconomicHttp
 from integrations.connectors.economic.ids import money, year_path
 
 ENTRY_TYPE_NAMES = {
-    2: "customer payments",
-    3: "supplier invoices",
-    4: "supplier payments",
-    5: "finance vouchers",
-    10: "manual customer invoices",
+    2: N_("customer payments"),
+    3: N_("supplier invoices"),
+    4: N_("supplier payments"),
+    5: N_("finance vouchers"),
+    10: N_("manual customer invoices"),
 }
 
 
@@ -96,7 +96,7 @@ class Reference:
             return ""
         info = self.year_named(year)
         if info is not None and info.closed:
-            return f"The accounting year {year} is closed in e-conomic"
+            return N_("The accounting year {year} is closed in e-conomic").format(year=year)
         if year not in self.periods:
             if not fetch:
                 return ""
@@ -108,7 +108,9 @@ class Reference:
             except (KeyError, ValueError):
                 continue
             if start <= day <= end and period.get("closed"):
-                return f"Dated in a closed accounting period in e-conomic ({start} to {end})"
+                return N_("Dated in a closed accounting period in e-conomic ({start} to {end})").format(
+                    start=start, end=end
+                )
         return ""
 
     # -- VAT ---------------------------------------------------------------------------------------------------
@@ -132,14 +134,18 @@ class Reference:
         name = str(journal.get("name") or number)
         allowed = journal.get("allowedEntryType")
         if allowed not in (None, 0):
-            only = ENTRY_TYPE_NAMES.get(int(allowed), f"entry type {allowed}")
+            only = ENTRY_TYPE_NAMES.get(int(allowed), N_("entry type {number}").format(number=allowed))
             return ErpError(
                 ErrorCategory.SETUP,
-                f"Journal {number} ({name}) only takes {only}; Roger writes supplier invoices and supplier payments "
-                "there",
+                N_(
+                    "Journal {journal} ({name}) only takes {only}; Roger writes supplier invoices and supplier "
+                    "payments there"
+                ).format(journal=number, name=name, only=only),
                 field="journal",
-                hint="In e-conomic, open the journal's settings and set the allowed entry type to all types, or "
-                "choose a journal without that restriction in Roger's integration settings.",
+                hint=N_(
+                    "In e-conomic, open the journal's settings and set the allowed entry type to all types, or "
+                    "choose a journal without that restriction in Roger's integration settings."
+                ),
                 code="journal_restricted",
             )
         low, high = journal.get("minimumVoucherNumber"), journal.get("maximumVoucherNumber")
@@ -147,9 +153,11 @@ class Reference:
         if isinstance(high, int) and isinstance(following, int) and following > high:
             return ErpError(
                 ErrorCategory.SETUP,
-                f"Journal {number} ({name}) has used up its voucher numbers ({low or 1} to {high})",
+                N_("Journal {journal} ({name}) has used up its voucher numbers ({low} to {high})").format(
+                    journal=number, name=name, low=low or 1, high=high
+                ),
                 field="journal",
-                hint="Widen the journal's voucher number range in e-conomic, or choose another journal.",
+                hint=N_("Widen the journal's voucher number range in e-conomic, or choose another journal."),
                 code="journal_numbers_used_up",
             )
         return None

@@ -14,7 +14,7 @@ import hashlib
 from typing import Any
 
 from integrations.connectors import http
-from integrations.connectors.base import BillData, EntryKind, ErpError, ErrorCategory, PaymentData
+from integrations.connectors.base import N_, BillData, EntryKind, ErpError, ErrorCategory, PaymentData
 from integrations.connectors.economic.client import EconomicHttp
 from integrations.connectors.economic.errors import legacy_errors
 from integrations.connectors.economic.ids import escape, ref_number, supplier_number_for
@@ -47,10 +47,14 @@ class Suppliers:
             if tax and theirs and theirs != tax:
                 return ErpError(
                     ErrorCategory.VALIDATION,
-                    f"Supplier {number} in e-conomic ({existing.get('name', '')}) has CVR {theirs}, not {tax}",
+                    N_("Supplier {number} in e-conomic ({name}) has CVR {theirs}, not {tax}").format(
+                        number=number, name=existing.get("name", ""), theirs=theirs, tax=tax
+                    ),
                     field="vendor",
-                    hint="Roger reserves that supplier number for this vendor; renumber the supplier in "
-                    "e-conomic, correct the vendor's tax number, or map the vendor to a supplier in settings.",
+                    hint=N_(
+                        "Roger reserves that supplier number for this vendor; renumber the supplier in e-conomic, "
+                        "correct the vendor's tax number, or map the vendor to a supplier in settings."
+                    ),
                     code="supplier_conflict",
                 )
             return number

@@ -18,6 +18,7 @@ from typing import Any
 
 from integrations.connectors import http
 from integrations.connectors.base import (
+    N_,
     BillData,
     ConnectorError,
     EntryKind,
@@ -52,8 +53,10 @@ def gone(erp_id: str, journal: int, state: EntryState | None = None, sent: Any =
         sent=sent,
         error=ErpError(
             ErrorCategory.VALIDATION,
-            f"Voucher {erp_id} is no longer in e-conomic's journal {journal}",
-            hint="It was deleted in e-conomic; Roger creates it again on re-sync.",
+            N_("Voucher {voucher} is no longer in e-conomic's journal {journal}").format(
+                voucher=erp_id, journal=journal
+            ),
+            hint=N_("It was deleted in e-conomic; Roger creates it again on re-sync."),
             code="not_found",
             status=404,
         ),
@@ -122,10 +125,14 @@ class Updater:
                 state=state,
                 error=ErpError(
                     ErrorCategory.VALIDATION,
-                    f"Voucher {item.erp_id} in e-conomic no longer carries this document's marker; Roger does not "
-                    "overwrite an entry it cannot prove is its own",
-                    hint="If the voucher is this document's, put its marker back in the text in e-conomic; otherwise "
-                    "delete Roger's link by re-syncing after removing the voucher.",
+                    N_(
+                        "Voucher {voucher} in e-conomic no longer carries this document's marker; Roger does not "
+                        "overwrite an entry it cannot prove is its own"
+                    ).format(voucher=item.erp_id),
+                    hint=N_(
+                        "If the voucher is this document's, put its marker back in the text in e-conomic; otherwise "
+                        "delete Roger's link by re-syncing after removing the voucher."
+                    ),
                     code="not_roger_s",
                 ),
             )
@@ -148,10 +155,12 @@ class Updater:
                 sent=sent,
                 error=ErpError(
                     ErrorCategory.VALIDATION,
-                    f"The new date moves voucher {item.erp_id} into accounting year {new_year.year}; e-conomic "
-                    "keeps a voucher in its year",
+                    N_(
+                        "The new date moves voucher {voucher} into accounting year {year}; e-conomic keeps a voucher "
+                        "in its year"
+                    ).format(voucher=item.erp_id, year=new_year.year),
                     field=entries.date_field(kind),
-                    hint="Delete the draft in e-conomic and re-sync, or keep the date within the year.",
+                    hint=N_("Delete the draft in e-conomic and re-sync, or keep the date within the year."),
                 ),
             )
         has = entries.department_of(draft)
@@ -163,12 +172,19 @@ class Updater:
                 sent=sent,
                 error=ErpError(
                     ErrorCategory.UNSUPPORTED,
-                    f"e-conomic's Journals API, the only way to change a draft, cannot set its department "
-                    f"(voucher {item.erp_id} has {self._department_text(has)}, the bill wants "
-                    f"{self._department_text(department)})",
+                    N_(
+                        "e-conomic's Journals API, the only way to change a draft, cannot set its department "
+                        "(voucher {voucher} has {has}, the bill wants {wants})"
+                    ).format(
+                        voucher=item.erp_id,
+                        has=self._department_text(has),
+                        wants=self._department_text(department),  # type: ignore[arg-type]
+                    ),
                     field="department",
-                    hint="Set the department on the draft in e-conomic's journal, or delete the draft there and "
-                    "re-sync: Roger creates it again with the department.",
+                    hint=N_(
+                        "Set the department on the draft in e-conomic's journal, or delete the draft there and "
+                        "re-sync: Roger creates it again with the department."
+                    ),
                     code="department_unchangeable",
                 ),
             )
@@ -180,8 +196,10 @@ class Updater:
                 sent=sent,
                 error=ErpError(
                     ErrorCategory.TEMPORARY,
-                    f"Voucher {item.erp_id} is in the journal but e-conomic's Journals API did not list it",
-                    hint="Roger reads it again and retries.",
+                    N_("Voucher {voucher} is in the journal but e-conomic's Journals API did not list it").format(
+                        voucher=item.erp_id
+                    ),
+                    hint=N_("Roger reads it again and retries."),
                     code="not_listed",
                 ),
             )
@@ -196,7 +214,7 @@ class Updater:
             return ItemResult(item.ref, Outcome.UNCHANGED, state=state, sent=sent)
         if isinstance(item.data, BillData) and wanted.get("contraVatCode"):
             code = str(wanted["contraVatCode"])
-            refusal = entries.vat_refusal(item.data, code, self.reference.vat_rate(code), "change the draft")
+            refusal = entries.vat_refusal(item.data, code, self.reference.vat_rate(code), N_("change the draft"))
             if refusal is not None:
                 return ItemResult(item.ref, Outcome.FAILED, state=state, sent=sent, error=refusal)
         body = {
@@ -222,7 +240,9 @@ class Updater:
                 error=ErpError(
                     ErrorCategory.TEMPORARY,
                     CONFLICT_MESSAGE,
-                    hint="Nothing to do: Roger's next run shows the accountant's change and applies the bill on top.",
+                    hint=N_(
+                        "Nothing to do: Roger's next run shows the accountant's change and applies the bill on top."
+                    ),
                     code="conflict",
                     status=409,
                 ),
@@ -270,4 +290,4 @@ class Updater:
 
     @staticmethod
     def _department_text(number: int | None) -> str:
-        return f"{DEPARTMENT_GROUP.lower()} {number}" if number else "no department"
+        return f"{DEPARTMENT_GROUP.lower()} {number}" if number else N_("no department")
