@@ -18,24 +18,9 @@ from integrations.connectors.base import N_
 from integrations.models import ErpEntry, Integration, SyncAttempt
 
 # How the engine begins ``attachment_note`` when the ERP refused the file on a booked entry
-# (``integrations.sync.engine.attachments``).
+# (``integrations.sync.engine.attachments``, which marks the same template).
 BOOKED_WITHOUT_FILE = N_("Booked without its file: {reason}")
 _BOOKED_PREFIX = BOOKED_WITHOUT_FILE.split("{", 1)[0]
-# What the engine and the connectors' shared limits store about files in English without marking it yet
-# (``integrations.sync.engine.attachments`` and ``.records``, ``integrations.sync.planning``,
-# ``integrations.connectors.attachments.AttachmentLimits.refusal``): marked here so that the catalogue has them and
-# the tab and the modal show them translated.  tests/ui/test_erp_words_and_files.py makes each with the code that
-# writes it, so a changed wording there shows up as an untranslated message.
-UNMARKED_ELSEWHERE = (
-    N_("the entry is booked"),
-    N_("The ERP returned no result for this file."),
-    N_("The ERP did not take the file."),
-    N_("Upload the document's file as a PDF, PNG or JPEG within the ERP's size limit, then re-sync."),
-    N_("The entry is booked and takes no files."),
-    N_("The ERP takes no files through its API."),
-    N_("{name} is a {content_type} file, which the ERP does not take as an attachment."),
-    N_("{name} is {size} MB; the ERP takes files of at most {limit} MB."),
-)
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,8 @@ class ResyncForm(forms.Form):
             else {k.value: k.label for k in EntryKind}
         )
         choices = [(EntryKind.BILL.value, labels[EntryKind.BILL.value])]
-        if document.is_paid:
+        allocation = integration is not None and erp_words.is_allocation(document) and erp_words.allocates(integration)
+        if document.is_paid or allocation:
             choices.append((EntryKind.PAYMENT.value, labels[EntryKind.PAYMENT.value]))
         self.fields["kind"].choices = choices
         self.fields["kind"].initial = EntryKind.BILL.value

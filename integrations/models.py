@@ -138,6 +138,11 @@ class ErpEntry(models.Model):
     # it — a client's timeout is not the ERP's — so nothing is written to this entry again until the ERP's settle
     # time has passed since then (DESIGN §5 step 5).  Cleared once an answer settles the outcome.
     write_sent_at = models.DateTimeField(null=True, blank=True)
+    # Writes to this entry whose outcome became known.  Part of the idempotency key: a retry of a write of unknown
+    # outcome reuses its key (the ERP replays the first answer if it got it), while any later write gets a new one —
+    # Xero replays the answer to a key for 6 minutes, so a write re-made after the entry was deleted or its data's
+    # mapping fixed would otherwise be answered with the old response (a create that creates nothing).
+    write_generation = models.PositiveIntegerField(default=0)
     # The document's file on this entry (R17): the checksum Roger last attached decides whether to upload again.
     attachment_sha256 = models.CharField(max_length=64, blank=True)
     attachment_erp_id = models.CharField(max_length=100, blank=True)  # the ERP's id of that attachment

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from integrations.connectors.base import EntryKind
+from integrations.connectors.base import N_, EntryKind
 
 
 @dataclass(frozen=True)
@@ -34,11 +34,12 @@ class AttachmentLimits:
     def refusal(self, file: FileRef) -> str:
         """Why the ERP would refuse ``file``, in an accountant's words; "" when it would take it."""
         if file.content_type not in self.content_types:
-            return f"{file.name} is a {file.content_type} file, which the ERP does not take as an attachment."
+            return N_("{name} is a {content_type} file, which the ERP does not take as an attachment.").format(
+                name=file.name, content_type=file.content_type
+            )
         if file.size > self.max_bytes:
-            return (
-                f"{file.name} is {file.size / 1_000_000:.1f} MB; the ERP takes files of at most "
-                f"{self.max_bytes / 1_000_000:.0f} MB."
+            return N_("{name} is {size} MB; the ERP takes files of at most {limit} MB.").format(
+                name=file.name, size=f"{file.size / 1_000_000:.1f}", limit=f"{self.max_bytes / 1_000_000:.0f}"
             )
         return ""
 

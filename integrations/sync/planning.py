@@ -30,7 +30,7 @@ def plan_document(*, document, integration, kinds=None) -> list[EntryPlan]:
     """Per entry: create / update (with the fields that change) / no change / blocked — read from the ERP."""
     from integrations.connectors.base import ConnectorError, EntryKind
     from integrations.models import ErpEntry
-    from integrations.sync.engine import loading
+    from integrations.sync.engine import credit_notes, loading
     from integrations.sync.engine import plans as rules
     from integrations.sync.engine.work import Work
 
@@ -58,14 +58,18 @@ def plan_document(*, document, integration, kinds=None) -> list[EntryPlan]:
         if kind == EntryKind.BILL:
             result.append(bill_error or _with_file(_as_plan(bill), bill, connector))
             continue
-        if not document.is_paid:
-            result.append(
-                EntryPlan(
-                    kind="payment",
-                    action="not_applicable",
-                    reason=N_("The vendor payment is synced once the document is paid in full."),
-                )
+        allocate_to = ""
+        if document.is_credit_note and not document.is_paid:
+            # A credit note's payment entry before any refund: its allocation against the bill it corrects.
+            credited = credit_notes.credited_entries(integration, [bill])
+            allocate_to = credit_notes.allocation_target(connector, credited.get(document.credits_id or 0, {}))
+        if not document.is_paid and not allocate_to:
+            reason = (
+                N_("The credit note is allocated to its bill where the ERP can, or synced as a refund once refunded.")
+                if document.is_credit_note
+                else N_("The vendor payment is synced once the document is paid in full.")
             )
+            result.append(EntryPlan(kind="payment", action="not_applicable", reason=reason))
             continue
         bill_id = bill.entry.erp_id
         if not bill_id:
@@ -79,6 +83,7 @@ def plan_document(*, document, integration, kinds=None) -> list[EntryPlan]:
             continue
         payment = work_for(EntryKind.PAYMENT)
         payment.bill_erp_id = bill_id
+        payment.allocate_to = allocate_to
         error = _plan_one(connector, integration, payment, history)
         if error is None and bill_error is None:
             rules.hold_payments_behind_bills([payment], {document.pk: bill}, erp_name=integration.get_kind_display())
@@ -121,7 +126,7 @@ def _with_file(plan: EntryPlan, work, connector) -> EntryPlan:
         return plan
     limits = connector.attachment_limits
     if limits is None:
-        return replace(plan, file="not_supported", file_reason="The ERP takes no files through its API.")
+        return replace(plan, file="not_supported", file_reason=N_("The ERP takes no files through its API."))
     if limits.refusal(file):
         return replace(plan, file="refused", file_reason=limits.refusal(file))
     if work.entry.attachment_sha256 == file.sha256:

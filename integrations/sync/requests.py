@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from documents.models import Document
 from integrations import jobs
+from integrations.connectors import get_connector_class
 from integrations.models import BulkResync, BulkResyncItem, EntryKind, Integration, SyncJob
 from integrations.sync.engine import bulk as engine_bulk
 from roger.models import Membership
@@ -63,7 +64,10 @@ def request_resync(*, membership: Membership, document: Document, integration: I
         )
     if not (document.is_synced_state or integration.push_drafts):
         raise ResyncRefused({"kind": _("Only approved documents are synced; approve it first.")})
-    if kind == EntryKind.PAYMENT and not document.is_paid:
+    # A credit note correcting a bill has a payment entry before any refund — its allocation — where the ERP allocates.
+    allocating = document.is_credit_note and document.credits_id is not None
+    allocating = allocating and bool(get_connector_class(integration.kind).supports_allocation)
+    if kind == EntryKind.PAYMENT and not (document.is_paid or allocating):
         raise ResyncRefused({"kind": _("The vendor payment can only be synced once the document is paid.")})
     jobs.stage(
         document_ids=[document.pk],

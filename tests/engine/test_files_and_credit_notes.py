@@ -195,3 +195,24 @@ def big_pdf(size: int) -> bytes:
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
+
+
+@pytest.mark.parametrize("erp", ["xero"], indirect=True)  # e-conomic allocates nothing through its API
+def test_an_allocation_taken_back_in_xero_is_made_again_by_a_manual_resync_of_the_credit_note(erp, make_document):
+    from integrations.sync.requests import request_resync
+
+    bill = make_document(invoice_number="INV-400", total=Decimal("1250.00"), vat=Decimal("250.00"))
+    resync(bill)
+    run(erp.integration)
+    note = credit_note(bill, number="CN-4", credits=bill)
+    run(erp.integration)
+    [erp_note] = erp.credit_notes()
+    [allocation] = erp_note["Allocations"]
+    taken = erp.sandbox.xero_action(erp.tenant["tenant_id"], "unallocate", allocation_id=allocation["AllocationID"])
+    assert taken["ok"], taken  # the accountant took the allocation back in Xero
+    request_resync(membership=membership(note), document=note, integration=erp.integration, kind="payment")
+    run(erp.integration)
+    [invoice] = [i for i in erp._tenant_state()["Invoices"] if i["InvoiceNumber"] == "INV-400"]
+    assert Decimal(str(invoice["AmountDue"])) == Decimal("1000.00")
+    last = SyncAttempt.objects.filter(document=note, entry_kind="payment").latest("id")
+    assert (last.trigger, last.outcome) == ("manual", "success") and last.action in ("create", "update")

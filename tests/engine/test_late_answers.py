@@ -197,3 +197,23 @@ def test_a_batch_longer_than_its_lease_keeps_it_and_no_second_worker_writes(sand
     assert taken == [], "a second worker took over jobs whose lease was still being renewed"
     assert len(erp.bills()) == 3 and len(erp.payments()) == 3
     assert not SyncAttempt.objects.filter(outcome="unknown").exists()  # nobody found an abandoned job
+
+
+@pytest.mark.parametrize("erp", ["xero"], indirect=True)  # Xero keeps a key's answer, an error too, for 6 minutes
+def test_a_resync_after_the_admin_fixed_a_mapping_is_a_new_request_not_the_old_refusal_again(erp, make_document, master):
+    integration = erp.integration
+    integration.mappings["accounts"][str(master["category"].pk)] = "999"  # no such account in Xero
+    integration.save()
+    document = make_document(invoice_number="MAP-1")
+    request_resync(membership=membership(document), document=document, integration=integration, kind="bill")
+    run(integration)
+    refused = SyncAttempt.objects.get(document=document)
+    assert (refused.outcome, refused.error_category) == ("failed", "setup") and erp.bills() == []
+
+    integration.mappings["accounts"][str(master["category"].pk)] = "429"  # the admin fixes the mapping
+    integration.save()
+    request_resync(membership=membership(document), document=document, integration=integration, kind="bill")
+    run(integration)  # the same document version, a minute later: a new request with the new account
+    [bill] = erp.bills()
+    last = SyncAttempt.objects.filter(document=document).latest("id")
+    assert (last.action, last.outcome) == ("create", "success"), last.erp_message

@@ -13,7 +13,7 @@ import time
 
 from documents.files import read_content
 from integrations.connectors.attachments import AttachItem
-from integrations.connectors.base import Connector, ConnectorError, ErpError, ErrorCategory, ItemResult, Outcome
+from integrations.connectors.base import N_, Connector, ConnectorError, ErpError, ErrorCategory, ItemResult, Outcome
 from integrations.sync.engine.leases import Lease
 from integrations.sync.engine.work import Work
 from integrations.sync.engine.writes import mark_sending, upsert_entries
@@ -54,7 +54,7 @@ def _attach_chunk(connector: Connector, lease: Lease, works: list[Work]) -> None
             file=work.data.file,  # type: ignore[union-attr, arg-type]
             content=read_content(work.document),
             replaces=work.entry.attachment_erp_id,
-            idempotency_key=f"roger:{work.entry.integration_id}:{work.document.public_id}:file:{work.data.file.sha256[:32]}",  # type: ignore[union-attr]
+            idempotency_key=_attach_key(work),
         )
         for work in works
     ]
@@ -69,34 +69,43 @@ def _attach_chunk(connector: Connector, lease: Lease, works: list[Work]) -> None
         result = results.get(work.ref) or ItemResult(
             work.ref,
             Outcome.FAILED,
-            error=ErpError(ErrorCategory.TEMPORARY, "The ERP returned no result for this file.", uncertain=True),
+            error=ErpError(ErrorCategory.TEMPORARY, N_("The ERP returned no result for this file."), uncertain=True),
         )
         work.attachment = result if result.sent else ItemResult(**{**result.__dict__, "sent": _sent(work)})
         work.attachment_ms = elapsed
         _remember(work, result)
     upsert_entries(
-        [w.entry for w in works], fields=["attachment_sha256", "attachment_erp_id", "attachment_note", "write_sent_at"]
+        [w.entry for w in works],
+        fields=["attachment_sha256", "attachment_erp_id", "attachment_note", "write_sent_at", "write_generation"],
     )
+
+
+def _attach_key(work: Work) -> str:
+    """Per (integration, document, file, write generation): as for any write, a retry of an upload of unknown
+    outcome reuses it and a later upload does not (``writes.idempotency_key``)."""
+    file = work.data.file  # type: ignore[union-attr]
+    return f"roger:{work.entry.integration_id}:{work.document.public_id}:file:{file.sha256[:32]}:{work.entry.write_generation}"
 
 
 def _remember(work: Work, result: ItemResult) -> None:
     entry = work.entry
     if not (result.error and result.error.uncertain):
         entry.write_sent_at = None
+        entry.write_generation += 1
     if result.outcome in (Outcome.CREATED, Outcome.UPDATED):
         entry.attachment_sha256 = work.data.file.sha256  # type: ignore[union-attr]
         entry.attachment_erp_id = result.erp_ref or entry.attachment_erp_id
         entry.attachment_note = ""
     elif result.outcome == Outcome.BLOCKED:
-        reason = result.error.message if result.error else "the entry is booked"
-        entry.attachment_note = f"Booked without its file: {reason}"[:500]
+        reason = result.error.message if result.error else N_("the entry is booked")
+        entry.attachment_note = N_("Booked without its file: {reason}").format(reason=reason)[:500]
 
 
 def attachment_error(work: Work) -> ErpError | None:
     result = work.attachment
     if result is None or result.outcome not in (Outcome.FAILED,):
         return None
-    return result.error or ErpError(ErrorCategory.TEMPORARY, "The ERP did not take the file.")
+    return result.error or ErpError(ErrorCategory.TEMPORARY, N_("The ERP did not take the file."))
 
 
 def _refused(message: str) -> ErpError:
@@ -104,7 +113,7 @@ def _refused(message: str) -> ErpError:
         ErrorCategory.VALIDATION,
         message,
         field="file",
-        hint="Upload the document's file as a PDF, PNG or JPEG within the ERP's size limit, then re-sync.",
+        hint=N_("Upload the document's file as a PDF, PNG or JPEG within the ERP's size limit, then re-sync."),
     )
 
 

@@ -125,7 +125,7 @@ def attachment_attempt(integration: Integration, work: Work, retry_at: datetime 
     error = attachment_error(work)
     if result.outcome == Outcome.BLOCKED:
         outcome = SyncAttempt.Outcome.BLOCKED
-        error = result.error or ErpError(ErrorCategory.BOOKED, "The entry is booked and takes no files.")
+        error = result.error or ErpError(ErrorCategory.BOOKED, N_("The entry is booked and takes no files."))
     elif error is None:
         outcome = SyncAttempt.Outcome.SUCCESS
     else:
@@ -275,6 +275,7 @@ ENTRY_FIELDS = [
     "last_synced_at",
     "uncertain",
     "write_sent_at",
+    "write_generation",
     "attachment_note",
     "needs_attention",
     "error_category",

@@ -35,8 +35,12 @@ log = logging.getLogger(__name__)
 
 
 def idempotency_key(work: Work) -> str:
-    """Deterministic per (integration, document, entry, version): a retry sends the same key and body."""
-    raw = f"roger:{work.entry.integration_id}:{work.document.public_id}:{work.kind}:{work.document.version}"
+    """Deterministic per (integration, document, entry, version, write generation): a retry of a write whose outcome
+    is unknown sends the same key and body; a write after a known outcome is a new request with a new key."""
+    raw = (
+        f"roger:{work.entry.integration_id}:{work.document.public_id}:{work.kind}:{work.document.version}"
+        f":{work.entry.write_generation}"
+    )
     return raw if len(raw) <= 128 else hashlib.sha256(raw.encode()).hexdigest()
 
 
@@ -54,9 +58,10 @@ def write(connector: Connector, lease: Lease, kind: EntryKind, works: list[Work]
             # Certainly not processed (refused, rate-limited before sending…): nothing to wait out.
             for work in works:
                 work.entry.write_sent_at = None
+                work.entry.write_generation += 1
                 work.entry.uncertain = False if create else work.entry.uncertain
             with transaction.atomic():
-                upsert_entries([w.entry for w in works], fields=["uncertain", "write_sent_at"])
+                upsert_entries([w.entry for w in works], fields=["uncertain", "write_sent_at", "write_generation"])
         raise
     finally:
         elapsed = int((time.monotonic() - started) * 1000)
@@ -98,10 +103,11 @@ def save_answers(works: list[Work]) -> None:
             work.entry.uncertain = False  # definitely refused: nothing was created
         if not uncertain_error:
             work.entry.write_sent_at = None
+            work.entry.write_generation += 1
     with transaction.atomic():
         upsert_entries(
             [w.entry for w in works],
-            fields=["erp_id", "erp_number", "erp_url", "erp_status", "uncertain", "write_sent_at"],
+            fields=["erp_id", "erp_number", "erp_url", "erp_status", "uncertain", "write_sent_at", "write_generation"],
         )
 
 
@@ -145,7 +151,8 @@ def book(connector: Connector, lease: Lease, kind: EntryKind, works: list[Work],
             )
             if not (work.booking.error and work.booking.error.uncertain):
                 work.entry.write_sent_at = None
-        upsert_entries([w.entry for w in chunk], fields=["write_sent_at"])
+                work.entry.write_generation += 1
+        upsert_entries([w.entry for w in chunk], fields=["write_sent_at", "write_generation"])
 
 
 def booking_error(work: Work) -> ErpError | None:
