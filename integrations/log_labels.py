@@ -57,6 +57,7 @@ EVENT_LABELS = {
     "connected": _("Integration connected"),
     "file_added": _("File uploaded"),
     "file_replaced": _("File replaced in Roger"),
+    "credited_bill_synced": _("The bill it corrects reached the ERP"),
 }
 
 # One phrase per (action, outcome); the entry (vendor bill / payment) is shown beside it.

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from tests.factories import CategoryFactory
+from tests.factories import CategoryFactory, DepartmentFactory
 from tests.ui.conftest import HTMX, attempt
 
 pytestmark = pytest.mark.django_db
@@ -48,6 +48,24 @@ def test_mapped_accounts_show_the_categories_booked_to_them(accountant_client, m
     attempt(document, xero, reference="SA-ACCOUNT1", action="update", changes={"account": ["461", "489"]})
     record = _record(tab(accountant_client, document, xero), "SA-ACCOUNT1")
     assert "461 · General" in record and "489 · Hosting &amp; software" in record and ">Account<" in record
+
+
+def test_mapped_tracking_options_show_the_departments_booked_to_them(
+    accountant_client, make_document, xero, company, master
+):
+    support = DepartmentFactory(company=company, name="Customer support")
+    xero.mappings = {"tracking": {str(master["department"].pk): "Region: North", str(support.pk): "Region: South"}}
+    xero.save(update_fields=["mappings"])
+    document = make_document()
+    changes = {"tracking": ["Region: North", "Region: South"]}
+    attempt(document, xero, reference="SA-TRACKIN1", action="update", changes=changes)
+    record = _record(tab(accountant_client, document, xero), "SA-TRACKIN1")
+    assert ">Department (tracking)<" in record
+    assert "<del>Region: North · Sales</del>" in record and "<ins>Region: South · Customer support</ins>" in record
+    url = reverse("integrations:document_tab", args=[document.pk])
+    html = accountant_client.get(url, {"integration": xero.pk}, headers=HTMX, HTTP_ACCEPT_LANGUAGE="da").content
+    da = _record(html.decode(), "SA-TRACKIN1")
+    assert ">Afdeling (sporing)<" in da and "<ins>Region: South · Customer support</ins>" in da
 
 
 def test_one_phrase_per_record_never_the_code_twice(accountant_client, make_document, xero):

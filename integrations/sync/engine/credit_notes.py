@@ -6,12 +6,15 @@
 * Refund — when the credit note is paid in Roger (money back from the supplier): a payment on the credit note.
 * Otherwise the credit note has no payment entry: it stays open in the ERP (an ERP without allocation through its
   API — the Integrations tab says to match it there).
+
+A credit note synced before its bill reached the ERP is allocated once the bill is there (``queue_allocations``).
 """
 
 from __future__ import annotations
 
+from documents.models import Document
 from integrations.connectors.base import Connector, EntryKind
-from integrations.models import ErpEntry, Integration
+from integrations.models import ErpEntry, Integration, SyncJob
 from integrations.sync import mapper
 from integrations.sync.engine.work import Work
 
@@ -55,3 +58,36 @@ def allocation_target(connector: Connector, bill_entries: dict[str, ErpEntry]) -
     if payment is not None and payment.erp_id:
         return ""  # paid in full in the ERP: nothing left to allocate against
     return bill.erp_id
+
+
+def queue_allocations(connector: Connector, integration: Integration, works: list[Work]) -> None:
+    """The batch's bills now in the ERP and not paid there by Roger: their approved credit notes without an
+    allocation yet (synced before the bill was there) get their allocation queued — one query, and one upsert
+    when there is any."""
+    from integrations import jobs
+
+    bills = [w.document.pk for w in works if w.kind == EntryKind.BILL and not w.document.is_credit_note]
+    if not connector.supports_allocation or not bills:
+        return
+    entries = ErpEntry.objects.filter(integration=integration, document_id__in=bills).exclude(erp_id="")
+    notes = (
+        Document.objects.filter(
+            kind=Document.Kind.CREDIT_NOTE,
+            status=Document.Status.APPROVED,
+            credits_id__in=entries.filter(kind=EntryKind.BILL.value).values("document_id"),
+        )
+        .exclude(credits_id__in=entries.filter(kind=EntryKind.PAYMENT.value).values("document_id"))
+        .exclude(
+            pk__in=ErpEntry.objects.filter(integration=integration, kind=EntryKind.PAYMENT.value).values("document_id")
+        )
+    )
+    ids = list(notes.values_list("pk", flat=True))
+    if ids:
+        jobs.stage(
+            document_ids=ids,
+            integration_ids=[integration.pk],
+            trigger=SyncJob.Trigger.EVENT,
+            event="credited_bill_synced",
+            want_bill=False,
+            want_payment=True,
+        )

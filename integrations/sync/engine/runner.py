@@ -123,6 +123,7 @@ def run_batch(integration_id: int, token: str, jobs: list[SyncJob], *, connector
         return
     vendor_links.remember(integration, [(w.document.vendor_id, writes.current_state(w)) for w in works])
     _record(integration, token, jobs, works, refused, started)
+    credit_notes.queue_allocations(connector, integration, works)
 
 
 def _works(integration, jobs, documents, entries) -> tuple[list[Work], dict[int, str]]:
