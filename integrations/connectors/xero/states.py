@@ -99,8 +99,14 @@ def payment_fields(pay: Mapping[str, Any]) -> dict[str, str]:
         "amount": fmt(pay.get("Amount")),
         "currency": str(invoice.get("CurrencyCode", "") or ""),
     }
-    if pay.get("BankAmount") not in (None, ""):
-        fields["bank_amount"] = fmt(pay.get("BankAmount"))  # what left the bank, in the account's currency
+    # What left the bank, in the account's currency ("The amount of the payment in the currency of the bank
+    # account", spec ``Payment.BankAmount``).  Xero reports one on every payment, equal to Amount when nothing was
+    # converted (Xero's OpenAPI description, XeroAPI/Xero-OpenAPI xero_accounting.yaml, the Payments examples:
+    # NZD bills, Amount 200.00, BankAmount 200.00).  Roger sends none then (bodies.py), so a bank amount the
+    # accountant recorded for such a payment (a fee on top) is no change to make in Xero.
+    bank = pay.get("BankAmount")
+    if bank not in (None, "") and fmt(bank) != fields["amount"]:
+        fields["bank_amount"] = fmt(bank)
     return fields
 
 

@@ -109,7 +109,12 @@ def plan(work: Work) -> None:
         work.changes = {k: ("", v) for k, v in wanted.items() if v}
         return
     current = dict(work.state.fields)
-    work.changes = {k: (current.get(k, ""), v) for k, v in wanted.items() if current.get(k, "") != v}
+    # A bank amount is compared only where the ERP reports one (``PaymentData.comparable``): a payment from an
+    # account in the bill's own currency converts nothing, so the ERP has no other figure to hold.
+    unreported = {"bank_amount"} - set(current)
+    work.changes = {
+        k: (current.get(k, ""), v) for k, v in wanted.items() if k not in unreported and current.get(k, "") != v
+    }
     if not work.changes:
         work.action = "adopt" if work.adopted else "no_change"
     elif work.state.booked and work.entry.fingerprint and work.entry.fingerprint == fingerprint(work.data):
