@@ -11,7 +11,7 @@ from decimal import Decimal
 import pytest
 import requests
 
-from integrations.connectors.base import ConnectorError, EntryKind, Outcome
+from integrations.connectors.base import BillLine, ConnectorError, EntryKind, Outcome
 from integrations.connectors.http import make_session
 from tests.connectors.economic_conformance import EconomicRecorder, specs_dir
 from tests.connectors.economic_scenarios import PDF, PNG, attach_item, bill, connector, payment, write
@@ -86,6 +86,15 @@ def test_the_connector_s_matrix_conforms_to_e_conomic_s_descriptions(sandbox, re
     with pytest.raises(ConnectorError):
         conn.attach([attach_item(later.state.erp_id, ref="doc-3")])
     assert conn.attach([attach_item(later.state.erp_id, ref="doc-3")])[0].outcome is Outcome.CREATED
+    # a bill without a department; a foreign bill e-conomic put at 1:1, deleted again through the Journals API
+    plain = BillLine("Office chairs", Decimal("1000.00"), Decimal("250.00"), "2200", "I25")
+    assert conn.create(EntryKind.BILL, [write(bill(6, lines=(plain,)), key="k-6")])[0].outcome is Outcome.CREATED
+    eco.configure(legacy_missing_rate="one_to_one")
+    [one_to_one] = conn.create(
+        EntryKind.BILL, [write(bill(7, currency="EUR", total=Decimal("1000.00"), vat=Decimal("200.00")), key="k-7")]
+    )
+    assert one_to_one.error.field == "currency"
+    eco.configure(legacy_missing_rate="default")
     # catalogues and the connection check; a journal restricted to one type; a missing role (403)
     assert conn.check_connection().ok
     conn.accounts(), conn.tax_rates(), conn.tracking_options(), conn.bank_accounts(), conn.contacts()
@@ -99,6 +108,7 @@ def test_the_connector_s_matrix_conforms_to_e_conomic_s_descriptions(sandbox, re
     assert recorder.problems == []
     for operation in (
         "POST legacy /journals/{n}/vouchers",
+        "DELETE journalsapi/v15.0.0 /draft-entries/{n}",
         "GET legacy /journals/{n}/entries",
         "GET legacy /accounting-years/{n}/entries",
         "POST legacy /suppliers",

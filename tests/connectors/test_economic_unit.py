@@ -306,3 +306,26 @@ def test_a_department_a_put_dropped_shows_as_a_difference_instead_of_being_assum
     )
     assert result.outcome is Outcome.UPDATED
     assert result.state.fields["tracking"] == ""  # so the next plan shows the lost department, and refuses to guess
+
+
+def test_a_404_to_the_booking_names_roger_s_journal_as_the_setting_to_fix(api, conn):
+    """``POST /journals/{n}/bookdraftentries`` answered 404 ``JournalDoesNotExist`` (x-error-codes of the journals
+    tag): the journal was deleted in e-conomic after Roger read it — a setting to change, nothing booked."""
+    api.add("GET", f"{API}/journals/10/entries", json=page([legacy_draft(None)]))
+    api.add(
+        "GET",
+        f"{JOURNALS}/draft-entries",
+        json={"items": [{"entryNumber": 41, "voucherNumber": 7, "date": "2026-03-02"}]},
+    )
+    gone = {"title": "Not found.", "status": 404, "errors": [{"errorCode": "JournalDoesNotExist", "message": "x"}]}
+    api.add("POST", f"{JOURNALS}/journals/10/bookdraftentries", status=404, json=gone)
+    api.add("GET", f"{API}/journals/10/entries", status=404, json={"message": "Not found.", "httpStatusCode": 404})
+    [result] = conn.book(EntryKind.BILL, ["2026-7"])
+    assert result.outcome is Outcome.FAILED and result.sent == {"entryNumbers": [41]}
+    assert (result.error.category, result.error.field, result.error.code) == (
+        ErrorCategory.SETUP,
+        "journal",
+        "journal_not_found",
+    )
+    assert result.error.message == "Journal 10 does not exist in e-conomic"
+    assert [c.request.method for c in api.calls].count("POST") == 1

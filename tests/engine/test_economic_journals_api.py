@@ -79,6 +79,30 @@ def test_a_voucher_that_lost_roger_s_marker_is_not_adopted_by_its_number(eco_erp
     assert ErpEntry.objects.get(document=document, kind="bill").erp_id == mine[0].erp_id
 
 
+def test_a_voucher_now_carrying_another_document_s_marker_is_refused_and_named(eco_erp, make_document):
+    document = make_document()
+    erp_id = synced_bill(eco_erp, document)
+    # The draft's text in e-conomic now carries another document's marker (copied over from its voucher).
+    other = f"Chairs [{marker_token('https://roger.example/documents/999/')}]"
+    eco_erp.eco.action(eco_erp.agreement, "edit_entry", vouchers=[erp_id], changes={"text": other})
+    services.document_update(document=document, actor=None, total=Decimal("2500.00"), vat=Decimal("500.00"))
+    writes_before = len(eco_erp.writes())
+    run(eco_erp.integration)
+
+    assert eco_erp.writes()[writes_before:] == []  # not overwritten, and no second voucher created beside it
+    kept = draft(eco_erp, erp_id)
+    assert kept["text"] == other and Decimal(str(kept["amount"])) == Decimal("1250.00")
+    latest = SyncAttempt.objects.filter(document=document).first()
+    assert (latest.action, latest.outcome, latest.error_category) == ("update", "failed", "validation")
+    assert latest.erp_message == (
+        f"Voucher {erp_id} in e-conomic no longer carries this document's marker; Roger does not overwrite an entry "
+        "it cannot prove is its own"
+    )
+    assert latest.hint.startswith("If the voucher is this document's, put its marker back in the text in e-conomic")
+    entry = ErpEntry.objects.get(document=document, kind="bill")
+    assert entry.erp_id == erp_id and entry.needs_attention  # listed under Requires attention
+
+
 def test_a_eur_bill_in_a_dkk_agreement_is_booked_at_e_conomic_s_rate(eco_erp, make_document):
     document = make_document(currency="EUR", total=Decimal("1000.00"), vat=Decimal("200.00"))
     erp_id = synced_bill(eco_erp, document)

@@ -86,10 +86,7 @@ class Booker:
             ok_statuses=(400, 404),
         )
         if reply.status in (400, 404):
-            error = problem_error(kind, reply.body, reply.status)
-            outcome = Outcome.BLOCKED if error.category is ErrorCategory.BOOKED else Outcome.FAILED
-            for erp_id in numbers:
-                results[erp_id] = ItemResult(erp_id, outcome, state=states[erp_id], error=error, sent=body)
+            self._refused(kind, numbers, states, results, problem_error(kind, reply.body, reply.status), body)
             return
         try:
             after, _ = self.reader.read(kind, list(numbers))
@@ -120,3 +117,60 @@ class Booker:
                         uncertain=True,
                     ),
                 )
+
+    def _refused(
+        self,
+        kind: EntryKind,
+        numbers: dict[str, int],
+        states: dict,
+        results: dict[str, ItemResult],
+        error: ErpError,
+        body: dict,
+    ) -> None:
+        """A 400/404 to the booking.  e-conomic describes neither which entry a refusal concerns (ProblemDetails
+        ``errors[]`` name a ``property``, not an entry) nor whether the rest of the request was booked, so the
+        entries are read again (periods too) for each one's own outcome: one that left the journal meanwhile was
+        booked (reported as ``book`` reports a booked entry: unchanged) or deleted (``JournalEntryDoesNotExist``,
+        x-error-codes of DraftEntries); one now dated in a closed period is BLOCKED with e-conomic's code; the
+        others were held back by those and are booked on a later run."""
+        if error.code == "JournalDoesNotExist":  # x-error-codes of the journals tag: Roger's journal is gone
+            error = self.client.journal_missing()
+        self.reader.reference.periods = {}
+        try:
+            after, _ = self.reader.read(kind, list(numbers))
+        except ConnectorError:
+            after = {}
+        outcome = Outcome.BLOCKED if error.category is ErrorCategory.BOOKED else Outcome.FAILED
+        explained: dict[str, ItemResult] = {}
+        for erp_id in numbers:
+            now = after.get(erp_id)
+            if now is None:
+                continue
+            if now.status == "booked":
+                explained[erp_id] = ItemResult(erp_id, Outcome.UNCHANGED, state=now, sent=body)
+            elif not now.exists:
+                explained[erp_id] = ItemResult(
+                    erp_id,
+                    Outcome.FAILED,
+                    state=now,
+                    sent=body,
+                    error=ErpError(
+                        ErrorCategory.VALIDATION,
+                        N_("Voucher {voucher} is not in e-conomic's journal").format(voucher=erp_id),
+                        code="not_found",
+                    ),
+                )
+            elif now.booked:
+                closed = error if error.category is ErrorCategory.BOOKED else blocked(erp_id, now).error
+                explained[erp_id] = ItemResult(erp_id, Outcome.BLOCKED, state=now, sent=body, error=closed)
+        for erp_id in numbers:
+            if erp_id in explained:
+                results[erp_id] = explained[erp_id]
+            elif explained:
+                held = ErpError(
+                    ErrorCategory.TEMPORARY, N_("e-conomic did not book voucher {voucher}").format(voucher=erp_id)
+                )
+                results[erp_id] = ItemResult(erp_id, Outcome.FAILED, state=after[erp_id], sent=body, error=held)
+            else:
+                state = after.get(erp_id) or states[erp_id]
+                results[erp_id] = ItemResult(erp_id, outcome, state=state, error=error, sent=body)

@@ -1,8 +1,10 @@
 """The e-conomic connector: Roger's bills and payments as draft vouchers in a dedicated journal.
 
 Which API does what (each module cites its sources):
-* create — legacy ``POST /journals/:n/vouchers`` (``creating``), or the Journals API for a foreign-currency entry
-  whose rate Roger does not know;
+* create — always legacy ``POST /journals/:n/vouchers`` (``creating``): only the legacy voucher carries the VAT
+  amount and the department, which the Journals API's ``DraftEntry`` lacks.  A foreign-currency entry whose rate
+  Roger does not know goes there too, without a rate; the rate e-conomic applied is checked in the answer, and a
+  draft left without one (or at 1:1) is deleted again through the Journals API;
 * read and look up — legacy journal entries for drafts, the BookedEntries API for booked entries (``reading``);
 * update — Journals API ``PUT /draft-entries`` with ``objectVersion`` (``updating``);
 * book — Journals API ``POST /journals/{n}/bookdraftentries`` (``booking``);

@@ -6,10 +6,10 @@ e-conomic's documented example), ``contraAccount`` = the expense account, ``cont
 vouchers.post.schema.json``).  Lines with different accounts, VAT codes or departments are UNSUPPORTED (one
 voucher, one expense account).  A payment is one ``supplierPayment`` with ``contraAccount`` = the bank account.
 
-The Journals API's ``DraftEntry`` (used to change a draft, and to create one whose exchange rate Roger does not
-know) has no VAT amount and no department: e-conomic derives the VAT from ``contraVatCode``, and dimensions are a
-resource of their own since Journals 9.0.0 ("Dimensions deprecated. Please use Dimensions API instead.").  So a
-draft Roger writes there must have the VAT its code gives, and keeps the department it has.
+The Journals API's ``DraftEntry`` (used only to change a draft; every entry is created as a legacy voucher, see
+``creating``) has no VAT amount and no department: e-conomic derives the VAT from ``contraVatCode``, and dimensions
+are a resource of their own since Journals 9.0.0 ("Dimensions deprecated. Please use Dimensions API instead.").  So
+a draft Roger changes there must have the VAT its code gives, and keeps the department it has.
 
 Credit notes (issue #15).  e-conomic has no credit-note entry type: the journal's types are "2: Customer Payment,
 3: Supplier Invoice, 4: Supplier Payment, 5: Finance Voucher, 10: Manual Customer Invoice" (DraftEntry.
