@@ -12,6 +12,7 @@ from documents import services
 from integrations.connectors.economic import marker_token
 from integrations.models import ErpEntry, SyncAttempt
 from integrations.sync import mapper
+from integrations.sync.planning import plan_document
 from integrations.sync.requests import request_resync
 from tests.engine.conftest import EconomicErp, make_economic_integration
 from tests.engine.helpers import membership, run
@@ -125,3 +126,34 @@ def test_a_eur_bill_in_a_dkk_agreement_is_booked_at_e_conomic_s_rate(eco_erp, ma
     ]
     run(eco_erp.integration)  # a re-sync of the unchanged document changes nothing
     assert SyncAttempt.objects.filter(document=document).first().outcome in ("success", "blocked")
+
+
+def test_a_eur_payment_with_what_left_the_bank_is_sent_at_its_rate_and_a_re_sync_changes_nothing(
+    eco_erp, make_document
+):
+    # e-conomic reads back no bank amount on a draft (its entries carry the rate, not amountBaseCurrency), so the
+    # plan must not take the missing figure for a change: that would PUT the draft again on every sync.
+    document = make_document(currency="EUR", total=Decimal("1000.00"), vat=Decimal("200.00"))
+    synced_bill(eco_erp, document)
+    services.payment_register(
+        document=document,
+        actor=None,
+        amount=Decimal("1000.00"),
+        paid_on=document.issue_date,
+        bank_amount=Decimal("7450.00"),
+    )
+    run(eco_erp.integration)
+    payment = ErpEntry.objects.get(document=document, kind="payment")
+    assert payment.state == "synced", payment.error_message
+    assert Decimal(str(draft(eco_erp, payment.erp_id)["exchangeRate"])) == Decimal("745")
+    writes = len(eco_erp.writes())
+
+    document.refresh_from_db()
+    # What the Re-sync modal tells the accountant before they confirm (R7): nothing to change in e-conomic.
+    [preview] = plan_document(document=document, integration=eco_erp.integration, kinds=["payment"])
+    assert (preview.action, preview.changes) == ("no_change", {})
+    request_resync(membership=membership(document), document=document, integration=eco_erp.integration, kind="payment")
+    run(eco_erp.integration)
+    latest = SyncAttempt.objects.filter(document=document, entry_kind="payment").latest("created_at")
+    assert (latest.action, latest.outcome) == ("no_change", "success")
+    assert len(eco_erp.writes()) == writes
