@@ -79,6 +79,7 @@ def test_a_voucher_carrying_another_document_s_token_is_not_overwritten(conn, ec
         "it cannot prove is its own"
     )
     assert result.error.hint.startswith("If the voucher is this document's, put its marker back in the text")
+    assert "deleting it would remove that document's entry" in result.error.hint
     assert result.state.erp_id == erp_id and result.state.marker == marker_token(bill(2).marker)
     assert writes_since(eco, since) == []  # no PUT, no delete, no new voucher
     entry = voucher_entry(eco, agreement, erp_id)

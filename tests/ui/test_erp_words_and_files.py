@@ -84,6 +84,22 @@ def test_where_the_erp_allocates_a_credit_note_its_payment_entry_is_an_allocatio
     assert "<h3>Kreditnota</h3>" in card(html, "bill") and "<h3>Udligning</h3>" in card(html, "payment")
 
 
+def test_a_credit_note_for_a_bill_paid_in_full_says_it_stays_open_in_the_erp(
+    accountant_client, make_document, xero, monkeypatch
+):
+    monkeypatch.setattr(XeroConnector, "supports_allocation", True)
+    bill = make_document(invoice_number="INV-1")
+    note = credit_note(bill)  # made while the bill was open: it corrects INV-1
+    services.document_mark_paid(document=Document.objects.get(pk=bill.pk), actor=None, paid_on=bill.issue_date)
+    entry(note, xero, erp_number="CN-0001")
+    html = card(tab(accountant_client, note, xero), "payment")
+    assert "INV-1 is paid in full, so there is nothing left to allocate the credit note against" in html
+    assert "it stays open in Xero until the supplier's refund is registered here." in html
+    assert "once both are there" not in html
+    html = card(tab(accountant_client, note, xero, **DA), "payment")
+    assert "INV-1 er betalt fuldt ud" in html
+
+
 def test_a_refunded_credit_note_s_payment_entry_is_a_refund(accountant_client, make_document, xero):
     note = credit_note(make_document(), credits=None)
     services.payment_register(document=note, actor=None, amount=Decimal("250.00"), paid_on=note.issue_date)

@@ -130,8 +130,9 @@ class Updater:
                         "overwrite an entry it cannot prove is its own"
                     ).format(voucher=item.erp_id),
                     hint=N_(
-                        "If the voucher is this document's, put its marker back in the text in e-conomic; otherwise "
-                        "delete Roger's link by re-syncing after removing the voucher."
+                        "If the voucher is this document's, put its marker back in the text in e-conomic and "
+                        "re-sync. If it is the other document's, leave it as it is (deleting it would remove that "
+                        "document's entry) and tell support, who clear this document's link."
                     ),
                     code="not_roger_s",
                 ),
