@@ -40,6 +40,11 @@ def drain(integration_id: int, *, max_seconds: float = 200.0) -> int:
     deadline = time.monotonic() + max_seconds
     turn_ends = time.monotonic() + settings.ROGER_SYNC["TURN_SECONDS"]
     processed = 0
+    if _drained_elsewhere(integration_id) and _starving_others(integration_id):
+        # A second worker for an integration another worker already drains (a rate-limited one mostly sleeps out
+        # its allowance there) while another integration's due work has no worker: the running drain claims
+        # whatever becomes due here, so this worker goes where it is needed (§11: one tenant never stalls another).
+        return 0
     connectors = Connectors()
     while time.monotonic() < deadline:
         claimed = claim(integration_id, limit=conf("BATCH_SIZE"))
@@ -48,7 +53,7 @@ def drain(integration_id: int, *, max_seconds: float = 200.0) -> int:
         token, jobs = claimed
         processed += len(jobs)
         run_batch(integration_id, token, jobs, connectors=connectors)
-        if time.monotonic() > turn_ends and _others_waiting(integration_id):
+        if time.monotonic() > turn_ends and _starving_others(integration_id):
             # One tenant never stalls another (§11): a rate-limited bulk could hold every worker, so after its
             # turn it goes to the back of the queue, behind the other integrations' wake-ups.
             jobs_state.wake([integration_id])
@@ -58,9 +63,21 @@ def drain(integration_id: int, *, max_seconds: float = 200.0) -> int:
     return processed
 
 
-def _others_waiting(integration_id: int) -> bool:
-    due = SyncJob.objects.filter(state=SyncJob.State.PENDING, next_attempt_at__lte=timezone.now())
-    return due.exclude(integration_id=integration_id).exists()
+def _drained_elsewhere(integration_id: int) -> bool:
+    """A worker holds a live lease on this integration's jobs (a batch under way)."""
+    running = SyncJob.objects.filter(integration_id=integration_id, state=SyncJob.State.RUNNING)
+    return running.filter(lease_expires_at__gt=timezone.now()).exists()
+
+
+def _starving_others(integration_id: int) -> bool:
+    """Another integration has jobs due and no worker on it.  One a worker already drains is not waiting for a
+    worker: its drain claims its due jobs batch after batch, so handing over to it would only stack a second
+    worker on it (seen in the demo: e-conomic's first sync waited ~50 s while both workers slept out Xero's
+    minute).  A killed worker's lease counts as a worker until it expires; the sweeper then wakes its jobs."""
+    now = timezone.now()
+    drained = SyncJob.objects.filter(state=SyncJob.State.RUNNING, lease_expires_at__gt=now).values("integration_id")
+    due = SyncJob.objects.filter(state=SyncJob.State.PENDING, next_attempt_at__lte=now)
+    return due.exclude(integration_id=integration_id).exclude(integration_id__in=drained).exists()
 
 
 def sweep() -> list[int]:
