@@ -20,7 +20,10 @@ b. The address book, page by page (``pageSize`` 1,000, "Paging contacts (recomme
    or after ``TAX_SCAN_PAGES`` pages.
 
 Only tax evidence counts here (a name or e-mail was already looked for), and the usual rules decide: one active
-contact wins, two are ambiguous (a setup error naming them), an archived one is an error to restore it.
+contact wins, two are ambiguous (a setup error naming them), an archived one is an error to restore it.  A match
+in (a) ends the look, and (b) stops at the first page with a match: another contact with the same number further
+on (which would have made the match ambiguous) goes unseen — the contact used still carries the supplier's tax
+number, so no duplicate is made either way.
 """
 
 from __future__ import annotations
@@ -94,9 +97,7 @@ def match_by_tax(
         return found  # no book read when no supplier in need has a tax number, or all were found in (a)
     for number, page in enumerate(book_pages(api), 1):
         for vendor in list(waiting):
-            # Stops at the first page with a match for this supplier: a second contact with its tax number on a
-            # later page is not seen (it would have made the match ambiguous) — the contact used still has the
-            # supplier's tax number, so no duplicate is created.
+            # Decided on the first page with a match for this supplier (see the module's docstring).
             outcome = decide(vendor, [c for c in page if same_tax(vendor, c)])
             if outcome is not None:
                 found[vendor.number] = outcome
