@@ -9,7 +9,13 @@ from typing import Any
 
 from integrations.sandbox.messages import Request, Response, json_response
 from integrations.sandbox.xero_model import Invoice, Org, Payment, ms_date, ms_datetime
-from integrations.sandbox.xero_render import render_contact, render_invoice, render_organisation, render_payment
+from integrations.sandbox.xero_render import (
+    render_contact,
+    render_contact_summary_only,
+    render_invoice,
+    render_organisation,
+    render_payment,
+)
 from integrations.sandbox.xero_responses import (
     csv_values,
     find_invoice,
@@ -34,6 +40,7 @@ class ReadsMixin:
         view: Callable[[Any], dict[str, Any]],
         render: Callable[[Any, bool], dict[str, Any]],
         page_size_default: int = 100,
+        paged: bool = False,
     ) -> Response:
         """Apply ``where``, ``order``, ``If-Modified-Since`` and paging, then render."""
         try:
@@ -52,7 +59,7 @@ class ReadsMixin:
                 key=lambda pair: str(pair[1].get(field_name, "")).casefold(),
                 reverse=direction.strip().upper() == "DESC",
             )
-        page_text = request.query_value("page")
+        page_text = request.query_value("page") or ("1" if paged else "")
         if not page_text:
             return self.envelope(key, [render(row, False) for row, _ in views])
         try:
@@ -122,9 +129,15 @@ class ReadsMixin:
             if (not ids or c.ContactID in ids)
             and (archived or ids or c.ContactStatus != "ARCHIVED")
             # searchTerm: "a case-insensitive text search across the fields: Name, FirstName, LastName,
-            # ContactNumber, CompanyNumber, EmailAddress" (contacts docs).
+            # ContactNumber, CompanyNumber, EmailAddress" (contacts docs; the OpenAPI description leaves out
+            # CompanyNumber).  Not TaxNumber: neither source lists it.
             and (not term or any(term in v.casefold() for v in _searched(c)))
         ]
+        if (request.query_value("summaryOnly") or "").lower() == "true":
+            # "when this parameter is used, pagination is enforced by default" (contacts docs, summaryOnly).
+            return self._listing(
+                request, "Contacts", rows, render_contact, lambda c, _p: render_contact_summary_only(c), paged=True
+            )
         return self._listing(request, "Contacts", rows, render_contact, lambda c, _p: render_contact(c))
 
     def _get_contact(self, request: Request, org: Org, ident: str | None) -> Response:

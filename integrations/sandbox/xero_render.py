@@ -21,6 +21,28 @@ from integrations.sandbox.xero_model import (
     ms_datetime,
 )
 
+# "The following fields will be excluded from the response" with ``summaryOnly=true``; every other field stays,
+# ``TaxNumber`` and ``CompanyNumber`` among them (developer.xero.com/documentation/api/accounting/contacts,
+# "Retrieving a smaller lightweight response using the 'summaryOnly' parameter").
+SUMMARY_ONLY_EXCLUDES = frozenset(
+    {
+        "Addresses",
+        "Balances",
+        "ContactGroups",
+        "ContactPersons",
+        "IsCustomer",
+        "IsSupplier",
+        "PurchasesDefaultAccountCode",
+        "PurchasesTrackingCategories",
+        "SalesDefaultAccountCode",
+        "SalesTrackingCategories",
+    }
+)
+
+
+def render_contact_summary_only(contact: Contact) -> dict[str, Any]:
+    return {k: v for k, v in render_contact(contact).items() if k not in SUMMARY_ONLY_EXCLUDES}
+
 
 def render_contact(contact: Contact, summary: bool = False) -> dict[str, Any]:
     data: dict[str, Any] = {"ContactID": contact.ContactID, "Name": contact.Name}

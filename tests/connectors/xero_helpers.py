@@ -145,6 +145,19 @@ class FakeContacts:
     other filter fails the test: the connector must only use what Xero optimises."""
 
     OPTIMISED_WHERE = ("Name", "EmailAddress", "AccountNumber")
+    # "The following fields will be excluded from the response" with summaryOnly=true (contacts page).
+    SUMMARY_EXCLUDES = (
+        "Addresses",
+        "Balances",
+        "ContactGroups",
+        "ContactPersons",
+        "IsCustomer",
+        "IsSupplier",
+        "PurchasesDefaultAccountCode",
+        "PurchasesTrackingCategories",
+        "SalesDefaultAccountCode",
+        "SalesTrackingCategories",
+    )
 
     def __init__(self, rsps: Any, contacts: list[dict[str, Any]], api: str = API) -> None:
         import re
@@ -172,7 +185,10 @@ class FakeContacts:
                 assert match and match.group(1) in self.OPTIMISED_WHERE, f"unoptimised where: {query['where']}"
                 rows = [c for c in rows if str(c.get(match.group(1)) or "").casefold() == match.group(2).casefold()]
             page, size = int(query.get("page", "1")), int(query.get("pageSize", "100"))
-            return 200, {}, json.dumps({"Contacts": rows[(page - 1) * size : page * size]})
+            rows = rows[(page - 1) * size : page * size]
+            if query.get("summaryOnly") == "true":
+                rows = [{k: v for k, v in c.items() if k not in self.SUMMARY_EXCLUDES} for c in rows]
+            return 200, {}, json.dumps({"Contacts": rows})
 
         rsps.add_callback("GET", f"{api}/Contacts", callback=answer)
 

@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, parse_qsl, urlsplit
 
 import pytest
 import requests
@@ -79,6 +79,54 @@ def a_colliding_name_never_creates_a_contact(env: Any) -> None:
     [result] = env.connector().create(EntryKind.BILL, [item(bill())])
     assert (result.error.category, result.error.code) == (ErrorCategory.SETUP, "ContactNameTaken"), result.error
     assert env.writes_since(mark) == [] and len(_contacts(env)) == 1
+
+
+def _contact_reads(env: Any, mark: int) -> list[dict[str, str]]:
+    return [
+        dict(parse_qsl(c["query"]))
+        for c in env.calls_since(mark)
+        if c["method"] == "GET" and c["path"].endswith("/Contacts")
+    ]
+
+
+def _book_pages_read(env: Any, mark: int) -> list[str]:
+    return [q["page"] for q in _contact_reads(env, mark) if q.get("summaryOnly") == "true"]
+
+
+# The bookkeeper's name for Roger's "Dansk Kontorhus A/S": no word, number or e-mail in common, only the VAT number.
+KONTORHUS = dataclasses.replace(vendor("V-7", "Dansk Kontorhus A/S", tax="DK 12345678"), email="")
+
+
+def a_contact_sharing_only_the_vat_number_is_used(env: Any) -> None:
+    [theirs] = _add_contacts(env, {"Name": "Dansk Kontorforsyning ApS", "TaxNumber": "DK12345678"})
+    mark = env.mark()
+    [result] = env.connector().create(EntryKind.BILL, [item(bill(vendor_data=KONTORHUS))])
+    assert result.outcome is Outcome.CREATED, result.error
+    assert result.state.vendor_erp_id == theirs
+    assert not [c for c in env.writes_since(mark) if c["path"].endswith("/Contacts")]  # no PUT /Contacts
+    assert len(_contacts(env)) == 1
+    assert _book_pages_read(env, mark) == ["1"]  # searchTerm does not reach TaxNumber: the book did
+
+
+def a_tax_match_on_page_2_of_the_book_is_found(env: Any) -> None:
+    others = [{"Name": f"Leverandør {i}", "TaxNumber": f"DK{40000000 + i}"} for i in range(1200)]
+    [*_, theirs] = _add_contacts(env, *others, {"Name": "Dansk Kontorforsyning ApS", "TaxNumber": "DK12345678"})
+    mark = env.mark()
+    assert env.connector().resolve_contacts([KONTORHUS]) == {"V-7": theirs}
+    assert _book_pages_read(env, mark) == ["1", "2"]
+    assert not env.writes_since(mark) and len(_contacts(env)) == 1201
+
+
+def no_tax_number_no_book_read(env: Any) -> None:
+    _add_contacts(env, {"Name": "Dansk Kontorforsyning ApS", "TaxNumber": "DK12345678"})
+    mark = env.mark()
+    untaxed = dataclasses.replace(KONTORHUS, tax_number="")
+    [result] = env.connector().create(EntryKind.BILL, [item(bill(vendor_data=untaxed))])
+    assert result.outcome is Outcome.CREATED, result.error
+    reads = _contact_reads(env, mark)
+    assert _book_pages_read(env, mark) == [] and not [q for q in reads if q.get("searchTerm", "").isdigit()]
+    assert len(reads) == 3  # name, number, account number (no e-mail): as before
+    assert len(_contacts(env)) == 2  # nothing tied it to the bookkeeper's contact: a new one, as before
 
 
 def a_linked_contact_is_used_and_checked(env: Any) -> None:
@@ -235,6 +283,9 @@ SCENARIOS: list[Callable[[Any], None]] = [
     existing_supplier_is_matched_not_duplicated,
     ambiguous_supplier_is_a_setup_error_naming_the_candidates,
     a_colliding_name_never_creates_a_contact,
+    a_contact_sharing_only_the_vat_number_is_used,
+    a_tax_match_on_page_2_of_the_book_is_found,
+    no_tax_number_no_book_read,
     a_linked_contact_is_used_and_checked,
     a_high_volume_organisation_is_only_asked_optimised_questions,
     the_marker_survives_a_new_site_url,

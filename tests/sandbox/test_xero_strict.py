@@ -167,6 +167,39 @@ def test_search_term_covers_the_documented_fields(sandbox, tenant, api) -> None:
     ]
 
 
+def test_search_term_does_not_cover_the_tax_number(sandbox, tenant, api) -> None:
+    # Neither the contacts page nor the OpenAPI description lists TaxNumber among searchTerm's fields: worst case.
+    sandbox.xero_action(
+        tenant["tenant_id"],
+        "add_contacts",
+        contacts=[
+            {"Name": "Papir ApS", "TaxNumber": "DK31313131"},
+            {"Name": "Kontor ApS", "CompanyNumber": "42424242"},
+        ],
+    )
+    assert api.get("Contacts", params={"searchTerm": "31313131"}).json()["Contacts"] == []
+    assert [c["Name"] for c in api.get("Contacts", params={"searchTerm": "42424242"}).json()["Contacts"]] == [
+        "Kontor ApS"
+    ]
+
+
+def test_summary_only_leaves_out_what_xero_documents_and_keeps_the_tax_and_company_numbers(
+    sandbox, tenant, api
+) -> None:
+    sandbox.xero_action(
+        tenant["tenant_id"],
+        "add_contacts",
+        contacts=[{"Name": f"Firma {i}", "TaxNumber": f"DK{i:08d}", "CompanyNumber": f"{i:08d}"} for i in range(3)],
+    )
+    full = api.get("Contacts", params={"page": "1"}).json()["Contacts"]
+    assert {"Addresses", "ContactGroups", "ContactPersons", "IsSupplier", "IsCustomer"} <= set(full[0])
+    reply = api.get("Contacts", params={"summaryOnly": "true", "pageSize": "2"}).json()
+    assert reply["pagination"] == {"page": 1, "pageSize": 2, "pageCount": 2, "itemCount": 3}  # paging enforced
+    [first, _] = reply["Contacts"]
+    assert not {"Addresses", "ContactGroups", "ContactPersons", "IsSupplier", "IsCustomer"} & set(first)
+    assert (first["TaxNumber"], first["CompanyNumber"]) == ("DK00000000", "00000000")
+
+
 # --- limits ---------------------------------------------------------------------------------------------------
 def test_the_starter_tier_gives_a_thousand_calls_a_day(sandbox, api) -> None:
     sandbox.configure(xero={"day_limit": 1000})

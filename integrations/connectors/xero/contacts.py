@@ -8,13 +8,17 @@ Customers' bookkeepers created their suppliers in Xero long before Roger.  In or
 2. **Matched** — candidates come only from Xero's optimised look-ups (same page, "Optimised use of the where
    filter": ``Name``, ``EmailAddress``, ``AccountNumber`` with ``==``; and ``searchTerm``, the documented
    replacement for ``Name.Contains``, which searches Name, FirstName, LastName, ContactNumber, CompanyNumber and
-   EmailAddress).  ``OR`` is not optimised for contacts, so each look-up is one call.  Roger then compares in its
-   own code: a different tax number rules a contact out; the same (normalised) tax number, Roger's supplier
-   number as ``ContactNumber`` or ``AccountNumber``, are strong evidence; the same name up to case, accents and
-   punctuation, or the same e-mail address, weak evidence.  One active contact with the strongest evidence wins;
-   two are *ambiguous* — a setup error naming them, for an admin to choose in settings.  With many suppliers to
-   place at once (a first sync), reading the whole address book page by page ("Paging contacts (recommended)",
-   ``pageSize`` up to 1,000) costs fewer calls than searching for each, as long as the book is not too big.
+   EmailAddress — "Optional parameters for GET Contacts"; Xero's OpenAPI description leaves CompanyNumber out).
+   ``OR`` is not optimised for contacts, so each look-up is one call.  Roger then compares in its own code: a
+   different tax number rules a contact out; the same (normalised) tax number as ``TaxNumber`` or
+   ``CompanyNumber`` (there also as its digits: the Danish CVR number), Roger's supplier number as
+   ``ContactNumber`` or ``AccountNumber``, are strong evidence; the same name up to case, accents and punctuation,
+   or the same e-mail address, weak evidence.  One active contact with the strongest evidence wins; two are
+   *ambiguous* — a setup error naming them, for an admin to choose in settings.  With many suppliers to place at
+   once (a first sync), reading the whole address book page by page ("Paging contacts (recommended)", ``pageSize``
+   up to 1,000) costs fewer calls than searching for each, as long as the book is not too big.
+   Otherwise, before creating a supplier that has a tax number, ``tax_match.py`` looks for a contact holding that
+   number under another name: a digits search, then one capped paged read of the book for the whole batch.
 3. **Created** — only when nothing matches and no active contact has the name: Xero refuses a second active
    contact with the same name ("The contact name … is already assigned to another contact. The contact name must
    be unique across all active contacts.").
@@ -24,13 +28,14 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
 from integrations.connectors.base import N_, ConnectorError, EntryKind, ErpError, ErrorCategory, VendorData, chunks
 from integrations.connectors.http import dumps
 from integrations.connectors.xero.bodies import contact_body
+from integrations.connectors.xero.tax_match import BOOK_PAGE, book_pages, match_by_tax, same_tax
 from integrations.connectors.xero.transport import XeroApi
 from integrations.connectors.xero.validation import classify_validation, element_failed, messages_of
 from integrations.connectors.xero.values import (
@@ -45,7 +50,6 @@ from integrations.connectors.xero.values import (
 
 SEARCH_PAGES = 5  # a name search reading more than this falls back to the exact-name filter
 SCAN_FROM = 4  # suppliers to match in one go from which the whole address book may be read instead
-BOOK_PAGE = 1000  # Xero's largest pageSize
 ContactJson = Mapping[str, Any]
 
 
@@ -97,6 +101,12 @@ class ContactDirectory:
                 to_create.append(vendor)
             else:
                 result[vendor.number] = outcome
+        if to_create and book is None:
+            # Before creating: the bookkeeper's contact that shares only the tax number (tax_match.py) — one
+            # digits search per supplier, then at most one paged read of the book for the whole batch.
+            by_tax = match_by_tax(self._api, to_create, self._decide)
+            result.update(by_tax)
+            to_create = [v for v in to_create if v.number not in by_tax]
         if to_create:
             self._create(to_create, result)
         return result
@@ -167,8 +177,7 @@ class ContactDirectory:
         """Every contact (paged, 1,000 a page, summaries only — paging is what Xero recommends for reading
         contacts), or None when that would take more than ``budget`` calls."""
         book: list[ContactJson] = []
-        params = [("summaryOnly", "true"), ("includeArchived", "true"), ("pageSize", str(BOOK_PAGE))]
-        for number, page in enumerate(self._api.pages("/Contacts", "Contacts", params, page_size=BOOK_PAGE), 1):
+        for number, page in enumerate(book_pages(self._api), 1):
             book.extend(page)
             if number >= budget and len(page) == BOOK_PAGE:
                 return None
@@ -176,19 +185,20 @@ class ContactDirectory:
 
     def _match(self, vendor: VendorData, book: Sequence[ContactJson] | None = None) -> str | ErpError | None:
         """The matching contact's id, an error (ambiguous, archived, name taken), or None: create one."""
-        candidates = (
-            {str(c.get("ContactID", "")).lower(): c for c in book} if book is not None else self._candidates(vendor)
-        )
+        return self._decide(vendor, book if book is not None else self._candidates(vendor).values())
+
+    def _decide(self, vendor: VendorData, candidates: Iterable[ContactJson]) -> str | ErpError | None:
         strong, weak, taken = [], [], []
         tax, number = normalised_tax(vendor.tax_number), vendor.number.casefold()
         name, email = normalised_name(vendor.name), vendor.email.casefold()
-        for contact in candidates.values():
+        unique = {str(c.get("ContactID", "")).lower(): c for c in candidates}
+        for contact in unique.values():
             if _active(contact) and str(contact.get("Name", "")).strip().casefold() == vendor.name.strip().casefold():
                 taken.append(contact)
             their_tax = normalised_tax(str(contact.get("TaxNumber") or ""))
             if tax and their_tax and their_tax != tax:
                 continue  # another legal entity, whatever its name
-            if (tax and their_tax == tax) or number in {
+            if same_tax(vendor, contact) or number in {
                 str(contact.get("ContactNumber") or "").casefold(),
                 str(contact.get("AccountNumber") or "").casefold(),
             }:
