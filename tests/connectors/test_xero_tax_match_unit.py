@@ -147,3 +147,32 @@ def test_another_vat_number_in_the_book_is_not_a_match(rsps, xero):
     FakeContacts(rsps, [contact(7, THEIRS, TaxNumber="DK12345679", CompanyNumber="1234567")])
     xero.resolve_contacts([OURS])
     assert len(contacts_put(rsps)) == 1
+
+
+def test_a_cvr_number_in_roger_finds_the_danish_vat_number_in_xero_and_the_other_way_round(rsps, xero):
+    rsps.get(f"{API}/Organisation", json=load("organisation"))
+    rsps.put(f"{API}/Invoices", json=load("invoices_created"))
+    theirs = contact(7, THEIRS, TaxNumber="DK12345678")
+    FakeContacts(rsps, [*others(40), theirs])
+    cvr_only = vendor("V-1", "Dansk Kontorhus A/S", tax="12345678")
+    [result] = xero.create(EntryKind.BILL, [item(bill(vendor_data=cvr_only))])
+    assert result.outcome is Outcome.CREATED, result.error
+    assert json.loads(rsps.calls[-1].request.body)["Invoices"][0]["Contact"] == {"ContactID": theirs["ContactID"]}
+    assert contacts_put(rsps) == []
+
+
+@pytest.mark.parametrize(
+    ("ours", "theirs", "same"),
+    [
+        ("DK12345678", "dk 12 34 56 78", True),
+        ("12345678", "DK12345678", True),
+        ("DK12345678", "12345678", True),
+        ("DK12345678", "SE12345678", False),  # two countries, two legal entities
+        ("DK12345678", "DK87654321", False),
+        ("", "DK12345678", False),
+    ],
+)
+def test_tax_numbers_compare_with_and_without_the_country_prefix(ours, theirs, same):
+    from integrations.connectors.xero.values import same_tax_number
+
+    assert same_tax_number(ours, theirs) is same

@@ -45,6 +45,7 @@ from integrations.connectors.xero.values import (
     is_uuid,
     normalised_name,
     normalised_tax,
+    same_tax_number,
     where_equals,
 )
 
@@ -195,8 +196,8 @@ class ContactDirectory:
         for contact in unique.values():
             if _active(contact) and str(contact.get("Name", "")).strip().casefold() == vendor.name.strip().casefold():
                 taken.append(contact)
-            their_tax = normalised_tax(str(contact.get("TaxNumber") or ""))
-            if tax and their_tax and their_tax != tax:
+            their_tax = str(contact.get("TaxNumber") or "")
+            if tax and normalised_tax(their_tax) and not same_tax_number(tax, their_tax):
                 continue  # another legal entity, whatever its name
             if same_tax(vendor, contact) or number in {
                 str(contact.get("ContactNumber") or "").casefold(),

@@ -34,7 +34,7 @@ from typing import Any
 
 from integrations.connectors.base import ErpError, VendorData
 from integrations.connectors.xero.transport import XeroApi
-from integrations.connectors.xero.values import normalised_tax
+from integrations.connectors.xero.values import normalised_tax, same_tax_number
 
 ContactJson = Mapping[str, Any]
 Outcome = str | ErpError | None
@@ -60,7 +60,7 @@ def same_tax(vendor: VendorData, contact: ContactJson) -> bool:
     tax = normalised_tax(vendor.tax_number)
     if not tax:
         return False
-    if normalised_tax(str(contact.get("TaxNumber") or "")) == tax:
+    if same_tax_number(tax, str(contact.get("TaxNumber") or "")):
         return True
     company = normalised_tax(str(contact.get("CompanyNumber") or ""))
     return bool(company) and company in {tax, tax_digits(tax)}

@@ -108,5 +108,19 @@ def normalised_tax(value: str) -> str:
     return re.sub(r"[^0-9A-Za-z]", "", value or "").upper()
 
 
+def same_tax_number(ours: str, theirs: str) -> bool:
+    """Two tax numbers name the same legal entity: equal once normalised, or equal but for a country prefix that
+    only one of them carries — an EU VAT number is the country code and the national number (a Danish one is "DK"
+    and the CVR number), and bookkeepers type either.  Two different prefixes are two entities."""
+    a, b = normalised_tax(ours), normalised_tax(theirs)
+    if not a or not b:
+        return False
+    return a == b or _national(a) == b or _national(b) == a
+
+
+def _national(number: str) -> str:
+    return number[2:] if len(number) > 2 and number[:2].isalpha() and number[2].isdigit() else number
+
+
 def err(category: ErrorCategory, message: str, field: str | None = None, hint: str = "", **kw: Any) -> ErpError:
     return ErpError(category=category, message=message, field=field, hint=hint, **kw)
