@@ -21,6 +21,7 @@ from integrations.connectors.base import (
     VendorData,
     WriteItem,
 )
+from integrations.sandbox.xero_render import SUMMARY_ONLY_EXCLUDES
 
 FIXTURES = Path(__file__).parent / "fixtures" / "xero"
 TENANT = "70784a63-d24b-46a9-a4db-0e70a274b056"
@@ -145,19 +146,9 @@ class FakeContacts:
     other filter fails the test: the connector must only use what Xero optimises."""
 
     OPTIMISED_WHERE = ("Name", "EmailAddress", "AccountNumber")
-    # "The following fields will be excluded from the response" with summaryOnly=true (contacts page).
-    SUMMARY_EXCLUDES = (
-        "Addresses",
-        "Balances",
-        "ContactGroups",
-        "ContactPersons",
-        "IsCustomer",
-        "IsSupplier",
-        "PurchasesDefaultAccountCode",
-        "PurchasesTrackingCategories",
-        "SalesDefaultAccountCode",
-        "SalesTrackingCategories",
-    )
+    # "The following fields will be excluded from the response" with summaryOnly=true (contacts page): the same
+    # list the sandbox plays.
+    SUMMARY_EXCLUDES = tuple(sorted(SUMMARY_ONLY_EXCLUDES))
 
     def __init__(self, rsps: Any, contacts: list[dict[str, Any]], api: str = API) -> None:
         import re
