@@ -76,13 +76,12 @@ def test_a_second_worker_serves_the_waiting_tenant_not_the_one_a_worker_already_
             membership=MembershipFactory(company=eco.integration.company, role="accountant"), document_ids=b_ids
         )
         request_bulk_resync(membership=a_member, document_ids=a_ids[-10:])
-        b_done = lambda: (
-            ErpEntry.objects.filter(  # noqa: E731
-                integration=eco.integration, state="synced"
-            ).count()
-            == len(b_ids)
-            and not SyncJob.objects.filter(integration=eco.integration, state__in=SyncJob.OPEN_STATES).exists()
-        )
+
+        def b_done() -> bool:
+            synced = ErpEntry.objects.filter(integration=eco.integration, state="synced").count() == len(b_ids)
+            open_jobs = SyncJob.objects.filter(integration=eco.integration, state__in=SyncJob.OPEN_STATES)
+            return synced and not open_jobs.exists()
+
         assert wait_for(b_done, 60), "tenant B's re-sync never finished"
         first_a_batch_answered = min((r["ended_at"] for r in a_bill_batches(ended=True)), default=float("inf"))
         b_writes = [r for r in eco.writes() if r["path"].endswith("/vouchers")]
