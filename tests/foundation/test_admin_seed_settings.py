@@ -4,6 +4,7 @@ import io
 import os
 import subprocess
 import sys
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from pypdf import PdfReader
 
+from documents import services
 from documents.models import Category, Document, Payment, Vendor
 from integrations.models import ErpEntry, Integration, SyncAttempt
 from roger.models import Company, Membership
@@ -115,3 +117,24 @@ def test_production_settings_pass_check_deploy():
         text=True,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_seeding_again_leaves_a_document_someone_made_in_the_demo_as_they_left_it(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    call_command("seed_demo")
+    nordlys = Company.objects.get(slug="nordlys")
+    accountant = Membership.objects.get(company=nordlys, user__username="accountant").user
+    master = nordlys.documents.order_by("pk").first()
+    mine = services.document_create(
+        company=nordlys,
+        actor=accountant,
+        vendor=master.vendor,
+        invoice_number="MY-1",
+        issue_date=master.issue_date,
+        currency="DKK",
+        total=Decimal("125.00"),
+        vat=Decimal("25.00"),
+    )
+    call_command("seed_demo")  # make run seeds on every start
+    mine.refresh_from_db()
+    assert not mine.file and mine.version == 1  # no made-up supplier's file, nothing to sync

@@ -51,6 +51,9 @@ DEPARTMENTS = ["Administration", "Sales", "Development", "Operations"]
 MIX = [("draft", 10), ("awaiting_approval", 14), ("approved", 52), ("paid", 44)]
 
 
+SEEDED_NUMBER = r"^(INV|CN)-2026[0-9]{3}$"  # INV-{2026_000 + n} and CN-{2026_000 + n}, as seeded below
+
+
 def cents(value: Decimal) -> Decimal:
     return value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
@@ -149,8 +152,16 @@ class Command(BaseCommand):
                 )
 
     def seed_files(self, company) -> None:
-        """Every document gets the PDF its supplier sent (generated: supplier, number, dates, line and totals)."""
-        for document in company.documents.filter(file="").select_related("vendor", "credits").order_by("pk"):
+        """Every demo document gets the PDF its supplier sent (generated: supplier, number, dates, line and totals).
+
+        Once: on the run that seeds the documents, or on a database seeded before documents had files (none has
+        one), and then only the seed's own documents (numbered as the seed numbers them).  Later runs leave every
+        document as it is: ``make run`` seeds on every start, and must not invent a supplier's file for a document
+        someone created or left without one in the demo (and sync that file to the ERPs)."""
+        if company.documents.exclude(file="").exists():
+            return
+        seeded = company.documents.filter(file="", invoice_number__regex=SEEDED_NUMBER)
+        for document in seeded.select_related("vendor", "credits").order_by("pk"):
             pdf = document_pdf(document)
             upload = SimpleUploadedFile(f"{document.invoice_number}.pdf", pdf, content_type="application/pdf")
             services.document_attach_file(document=document, actor=None, upload=upload)
