@@ -57,5 +57,6 @@ def build_connector(integration: Integration, *, throttle: Throttle | None = Non
             throttle=throttle,
             app_url=settings.ECONOMIC_APP_URL,
             timeout=settings.ROGER_ERP_TIMEOUT,
+            name=integration.name,
         )
     raise _setup_error(f"Unsupported integration kind {integration.kind!r}.", "")

@@ -11,7 +11,7 @@ from decimal import Decimal
 import pytest
 import requests
 
-from integrations.connectors.base import BillLine, ConnectorError, EntryKind, Outcome
+from integrations.connectors.base import BillLine, ConnectorError, EntryKind, Outcome, VendorData
 from integrations.connectors.http import make_session
 from tests.connectors.economic_conformance import EconomicRecorder, specs_dir
 from tests.connectors.economic_scenarios import PDF, PNG, attach_item, bill, connector, payment, write
@@ -95,6 +95,21 @@ def test_the_connector_s_matrix_conforms_to_e_conomic_s_descriptions(sandbox, re
     )
     assert one_to_one.error.field == "currency"
     eco.configure(legacy_missing_rate="default")
+    # the bookkeeper's suppliers: found by CVR without the prefix (one filtered GET /suppliers), two → ambiguous
+    eco.action(
+        agreement,
+        "add_suppliers",
+        suppliers=[
+            {"name": "Lamper ApS", "corporateIdentificationNumber": "87654321"},
+            {"name": "Borde A/S", "email": "ap@borde.example"},
+            {"name": "Borde A/S (gammel)", "email": "ap@borde.example"},
+        ],
+    )
+    lamps = VendorData(number="2002", name="Lamper & Co.", tax_number="DK87654321")
+    assert conn.create(EntryKind.BILL, [write(bill(8, vendor=lamps), key="k-8")])[0].outcome is Outcome.CREATED
+    tables = VendorData(number="2003", name="Borde A/S", email="ap@borde.example")
+    [ambiguous] = conn.create(EntryKind.BILL, [write(bill(9, vendor=tables), key="k-9")])
+    assert ambiguous.error.code == "AmbiguousSupplier"
     # catalogues and the connection check; a journal restricted to one type; a missing role (403)
     assert conn.check_connection().ok
     conn.accounts(), conn.tax_rates(), conn.tracking_options(), conn.bank_accounts(), conn.contacts()
@@ -112,6 +127,7 @@ def test_the_connector_s_matrix_conforms_to_e_conomic_s_descriptions(sandbox, re
         "GET legacy /journals/{n}/entries",
         "GET legacy /accounting-years/{n}/entries",
         "POST legacy /suppliers",
+        "GET legacy /suppliers",
         "GET legacy /self",
         "PUT journalsapi/v15.0.0 /draft-entries",
         "GET journalsapi/v15.0.0 /draft-entries",

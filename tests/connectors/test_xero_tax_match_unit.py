@@ -173,6 +173,6 @@ def test_a_cvr_number_in_roger_finds_the_danish_vat_number_in_xero_and_the_other
     ],
 )
 def test_tax_numbers_compare_with_and_without_the_country_prefix(ours, theirs, same):
-    from integrations.connectors.xero.values import same_tax_number
+    from integrations.connectors.matching import same_tax_number
 
     assert same_tax_number(ours, theirs) is same

@@ -40,6 +40,12 @@ def test_the_demo_company_syncs_to_both_sandboxes_and_a_rerun_changes_nothing(sa
     synced = ErpEntry.objects.filter(integration=economic, state="synced")
     assert roger_entries and len(roger_entries) == synced.count()
     assert not ErpEntry.objects.filter(integration=economic).exclude(state="synced").exists()
+    # The agreement's existing supplier (CVR 23456789, Roger's vendor holds DK23456789) was used, not duplicated.
+    cloud = [s for s in agreement["suppliers"] if s.get("corporateIdentificationNumber") in ("23456789", "DK23456789")]
+    assert [s["name"] for s in cloud] == ["Nordic Cloud Hosting"]
+    eco_links = {link.vendor.name: link for link in VendorLink.objects.filter(integration=economic)}
+    assert eco_links["Nordic Cloud Hosting ApS"].source == "matched"
+    assert eco_links["Nordic Cloud Hosting ApS"].erp_id == str(cloud[0]["supplierNumber"])
 
     xero = integrations["xero"]
     run(xero)

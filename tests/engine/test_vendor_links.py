@@ -1,5 +1,6 @@
 """Suppliers that already exist in Xero (issue 12): the link vendor → Xero contact is remembered per vendor and
-integration, an admin's choice always wins, and an ambiguous match waits for an admin in Requires attention."""
+integration, an admin's choice always wins, and an ambiguous match waits for an admin in Requires attention.
+The same for e-conomic's suppliers: a match is remembered, an ambiguous one waits for the Contacts editor."""
 
 from __future__ import annotations
 
@@ -7,9 +8,11 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from integrations import vendor_contacts
 from integrations.models import ErpEntry, SyncAttempt, VendorLink
 from integrations.sync import engine
 from integrations.sync.requests import request_bulk_resync
+from tests.engine.conftest import EconomicErp, make_economic_integration
 from tests.engine.helpers import membership, run, xero_bills
 from tests.factories import VendorFactory
 
@@ -95,3 +98,65 @@ def test_remembering_links_costs_the_same_queries_for_2_and_12_vendors(
         return sum(1 for q in queries if "vendorlink" in q["sql"].lower())
 
     assert measure(2) == measure(12) == 2  # the batch's links read once, the new ones inserted once
+
+
+# --- e-conomic ------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def eco_erp(sandbox, agreement, company, master) -> EconomicErp:
+    return EconomicErp(sandbox, agreement, make_economic_integration(company, agreement, master))
+
+
+def _suppliers(erp: EconomicErp, *suppliers: dict) -> list[int]:
+    added = erp.eco.action(erp.agreement, "add_suppliers", suppliers=list(suppliers))["suppliers"]
+    return [s["supplierNumber"] for s in added]
+
+
+def test_e_conomic_the_bookkeeper_s_supplier_found_by_cvr_is_remembered(eco_erp, master, make_document):
+    cvr = master["vendor"].tax_number.removeprefix("DK")  # Roger holds the VAT number, e-conomic the CVR
+    [theirs] = _suppliers(eco_erp, {"name": "Dansk Kontor", "corporateIdentificationNumber": cvr})
+    document = make_document()
+    request_bulk_resync(membership=membership(document), document_ids=[document.pk])
+    run(eco_erp.integration)
+    assert ErpEntry.objects.get(document=document, kind="bill").state == "synced"
+    link = VendorLink.objects.get(integration=eco_erp.integration, vendor=master["vendor"])
+    assert (link.erp_id, link.source) == (str(theirs), "matched")
+    assert not [r for r in eco_erp.writes() if r["path"].endswith("/suppliers")]  # none created
+
+
+def test_e_conomic_an_ambiguous_supplier_waits_in_requires_attention_for_the_contacts_editor(
+    eco_erp, master, make_document
+):
+    cvr = master["vendor"].tax_number
+    first, second = _suppliers(
+        eco_erp,
+        {"name": "Dansk Kontor A/S", "corporateIdentificationNumber": cvr},
+        {"name": "Dansk Kontor (gammel)", "corporateIdentificationNumber": cvr.removeprefix("DK")},
+    )
+    document = make_document()
+    request_bulk_resync(membership=membership(document), document_ids=[document.pk])
+    run(eco_erp.integration)
+    entry = ErpEntry.objects.get(document=document, kind="bill")
+    assert entry.needs_attention and entry.error_category == "setup"
+    assert f"Dansk Kontor A/S ({first})" in entry.error_message
+    assert f"Dansk Kontor (gammel) ({second})" in entry.error_message
+    assert entry.error_hint == (
+        "Choose the e-conomic supplier for Dansk Kontor A/S in Integrations settings → e-conomic → Contacts, "
+        "then re-sync."
+    )
+    assert SyncAttempt.objects.filter(document=document).latest("id").error_field == "vendor"
+    assert eco_erp.bills() == [] and not VendorLink.objects.exists()
+    # The admin's editor lists the vendor as waiting for a choice, and offers e-conomic's suppliers.
+    [row] = vendor_contacts.vendor_rows(integration=eco_erp.integration).object_list
+    assert row.vendor == master["vendor"] and row.needs_choice
+    catalogue = vendor_contacts.contact_catalogue(integration=eco_erp.integration, refresh=True)
+    assert {str(first), str(second)} <= {c.code for c in catalogue}
+    vendor_contacts.save_vendor_contacts(
+        integration=eco_erp.integration, choices={master["vendor"].pk: str(second)}, catalogue=catalogue
+    )
+    request_bulk_resync(membership=membership(document), document_ids=[document.pk])
+    run(eco_erp.integration)
+    assert ErpEntry.objects.get(document=document, kind="bill").state == "synced"
+    [voucher] = [e for e in eco_erp.eco.state(eco_erp.agreement)["journals"]["10"]["entries"] if "[roger-" in e["text"]]
+    assert voucher["supplier"]["supplierNumber"] == second

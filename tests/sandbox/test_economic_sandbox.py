@@ -232,6 +232,32 @@ def test_filters_follow_what_each_description_marks_filterable(eco, agreement, a
     assert year.status_code == 200 and {line["voucherNumber"] for line in year.json()["collection"]} == {2}
 
 
+def test_suppliers_filter_on_the_documented_properties_and_refuse_lists_on_strings(eco, agreement, api):
+    """suppliers.get.schema.json marks name, email, corporateIdentificationNumber (and more) filterable; the legacy
+    API allows $in:/$nin: "only … on numeric properties" (restdocs "Filtering"); strings compare case-insensitively."""
+    eco.action(
+        agreement,
+        "add_suppliers",
+        suppliers=[
+            {"name": "Chairs (DK), A/S", "corporateIdentificationNumber": "DK12345678"},
+            {"name": "Stolefabrikken", "email": "a@stole.example b@stole.example", "barred": True},
+        ],
+    )
+
+    def numbers(flt: str) -> list[int]:
+        reply = api.get("suppliers", params={"filter": flt})
+        assert reply.status_code == 200, reply.text
+        return sorted(s["supplierNumber"] for s in reply.json()["collection"])
+
+    assert numbers("name$eq:CHAIRS $(DK$)$, A/S") == [201]
+    assert numbers("corporateIdentificationNumber$like:12345678$or:email$like:B@stole.example") == [201, 202]
+    assert numbers("barred$eq:true") == [202]
+    assert numbers("supplierNumber$in:[200,202]") == [200, 202]
+    refused = api.get("suppliers", params={"filter": "corporateIdentificationNumber$in:[12345678,DK12345678]"})
+    assert refused.status_code == 400 and "numeric" in refused.json()["message"]
+    assert api.get("suppliers", params={"filter": "phone$eq:1"}).status_code == 400  # not filterable
+
+
 def test_collections_are_paged(api):
     for i in range(4):
         create(api, supplierInvoiceNumber=f"F-{i}")

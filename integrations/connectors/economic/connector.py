@@ -79,6 +79,7 @@ class EconomicConnector(Connector):
         supplier_group: int = 1,
         payment_terms: int = 1,
         vat_zone: int = 1,
+        name: str = "e-conomic",
     ):
         self.client = EconomicHttp(
             api_url=api_url,
@@ -94,6 +95,7 @@ class EconomicConnector(Connector):
         self.app_url = app_url.rstrip("/")
         # Defaults for suppliers Roger creates (required by POST /suppliers).
         self.supplier_defaults = {"group": supplier_group, "payment_terms": payment_terms, "vat_zone": vat_zone}
+        self.name = name  # the integration's name, as the admin's hints name it ("Integrations settings → <name>")
         self.reference = Reference(self.client)  # years and the agreement: read once per connector
 
     def __repr__(self) -> str:  # never show the tokens
@@ -102,7 +104,7 @@ class EconomicConnector(Connector):
     def _reader(self) -> Reader:
         """A reader with per-call memory (suppliers, periods, VAT rates): each is fetched at most once a call."""
         self.reference.periods, self.reference.vat_rates = {}, None
-        suppliers = Suppliers(self.client, **self.supplier_defaults)
+        suppliers = Suppliers(self.client, **self.supplier_defaults, integration=self.name)
         return Reader(self.client, self.reference, suppliers, self.app_url)
 
     # -- reads -------------------------------------------------------------------------------------------------

@@ -34,6 +34,7 @@ from typing import Any
 
 from integrations.connectors.base import N_, ConnectorError, EntryKind, ErpError, ErrorCategory, VendorData, chunks
 from integrations.connectors.http import dumps
+from integrations.connectors.matching import normalised_name, normalised_tax, same_tax_number
 from integrations.connectors.xero.bodies import contact_body
 from integrations.connectors.xero.tax_match import BOOK_PAGE, book_pages, match_by_tax, same_tax
 from integrations.connectors.xero.transport import XeroApi
@@ -43,9 +44,6 @@ from integrations.connectors.xero.values import (
     PAGE_SIZE,
     err,
     is_uuid,
-    normalised_name,
-    normalised_tax,
-    same_tax_number,
     where_equals,
 )
 

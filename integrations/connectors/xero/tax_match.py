@@ -33,8 +33,8 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from integrations.connectors.base import ErpError, VendorData
+from integrations.connectors.matching import normalised_tax, same_tax_number
 from integrations.connectors.xero.transport import XeroApi
-from integrations.connectors.xero.values import normalised_tax, same_tax_number
 
 ContactJson = Mapping[str, Any]
 Outcome = str | ErpError | None

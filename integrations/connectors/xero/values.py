@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -96,30 +95,6 @@ def where_equals(field: str, value: str) -> str:
 
 def where_guids(field: str, values: Iterable[str]) -> str:
     return " OR ".join(f'{field}==guid("{v}")' for v in values)
-
-
-def normalised_name(name: str) -> str:
-    """A supplier name without case, accents, punctuation or spacing: "ACME ApS." and "Acme ApS" agree."""
-    decomposed = unicodedata.normalize("NFKD", name or "")
-    return "".join(ch for ch in decomposed.casefold() if ch.isalnum() and not unicodedata.combining(ch))
-
-
-def normalised_tax(value: str) -> str:
-    return re.sub(r"[^0-9A-Za-z]", "", value or "").upper()
-
-
-def same_tax_number(ours: str, theirs: str) -> bool:
-    """Two tax numbers name the same legal entity: equal once normalised, or equal but for a country prefix that
-    only one of them carries — an EU VAT number is the country code and the national number (a Danish one is "DK"
-    and the CVR number), and bookkeepers type either.  Two different prefixes are two entities."""
-    a, b = normalised_tax(ours), normalised_tax(theirs)
-    if not a or not b:
-        return False
-    return a == b or _national(a) == b or _national(b) == a
-
-
-def _national(number: str) -> str:
-    return number[2:] if len(number) > 2 and number[:2].isalpha() and number[2].isdigit() else number
 
 
 def err(category: ErrorCategory, message: str, field: str | None = None, hint: str = "", **kw: Any) -> ErpError:

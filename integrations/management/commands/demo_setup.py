@@ -41,6 +41,8 @@ XERO_EXISTING_CONTACTS = [
     {"Name": "NORDIC CLOUD HOSTING APS.", "TaxNumber": "DK 23 45 67 89"},
     {"Name": "Fjord Consulting AS", "EmailAddress": "ap@fjord.example"},  # a customer, not one of the vendors
 ]
+# The e-conomic agreement too: the bookkeeper's supplier holds the CVR without the "DK" of Roger's VAT number.
+ECONOMIC_EXISTING_SUPPLIERS = [{"name": "Nordic Cloud Hosting", "corporateIdentificationNumber": "23456789"}]
 
 
 class Command(BaseCommand):
@@ -136,6 +138,15 @@ class Command(BaseCommand):
         )
         reply.raise_for_status()
         agreement = reply.json()
+        requests.post(
+            f"{settings.ROGER_SANDBOX_URL}/_sandbox/economic/actions",
+            json={
+                "agreement": agreement["agreement_number"],
+                "action": "add_suppliers",
+                "suppliers": ECONOMIC_EXISTING_SUPPLIERS,
+            },
+            timeout=10,
+        ).raise_for_status()
         integration = Integration(
             company=company,
             kind="economic",

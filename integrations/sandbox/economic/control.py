@@ -14,7 +14,9 @@ itself does to an agreement, for tests and the demo.
   ``revoke_grant``; ``set_roles`` (``roles``: e.g. ``[]`` to take Bookkeeping away); ``set_modules``
   (``modules``: e.g. ``[]`` to switch the Dimension module off); ``journal_settings`` (``journal``,
   ``allowedEntryType``, ``minimumVoucherNumber``, ``maximumVoucherNumber``); ``set_rate`` (``currency``,
-  ``rate`` per 100).
+  ``rate`` per 100); ``add_suppliers`` (``suppliers``: ``[{"name", "corporateIdentificationNumber", "email",
+  "barred", "supplierNumber"?}]``) — the bookkeeper's own suppliers, typed their way (duplicate names allowed, as
+  in e-conomic).
 """
 
 from __future__ import annotations
@@ -184,10 +186,35 @@ def act(module: Any, body: dict[str, Any]) -> dict[str, Any]:
             if key in body:
                 ag.journals[journal][key] = body[key]
         return {"ok": True, "journal": ag.journals[journal]}
+    if action == "add_suppliers":
+        return {"ok": True, "suppliers": [_add_supplier(ag, raw) for raw in body.get("suppliers") or []]}
     if action == "set_rate":
         ag.rates[str(body["currency"])] = Decimal(str(body["rate"]))
         return {"ok": True}
     raise _refuse(400, f"unknown action {action!r}")
+
+
+def _add_supplier(ag: Agreement, raw: Any) -> dict[str, Any]:
+    if not isinstance(raw, dict) or not str(raw.get("name") or "").strip():
+        raise _refuse(400, "each supplier needs a name")
+    number = int(raw.get("supplierNumber") or max(ag.suppliers, default=0) + 1)
+    if number in ag.suppliers:
+        raise _refuse(400, f"supplier {number} exists")
+    supplier: dict[str, Any] = {
+        "supplierNumber": number,
+        "name": str(raw["name"]),
+        "currency": str(raw.get("currency") or "DKK"),
+        "supplierGroup": 1,
+        "paymentTerms": 1,
+        "vatZone": 1,
+    }
+    for key in ("corporateIdentificationNumber", "email", "country"):
+        if raw.get(key):
+            supplier[key] = str(raw[key])
+    if raw.get("barred"):
+        supplier["barred"] = True
+    ag.suppliers[number] = supplier
+    return {"supplierNumber": number, "name": supplier["name"]}
 
 
 def _changes(raw: Any) -> dict[str, Any]:

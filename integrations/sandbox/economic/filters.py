@@ -41,8 +41,8 @@ def _unescape(value: str) -> str:
 
 
 class _Parser:
-    def __init__(self, expr: str, allowed: set[str]) -> None:
-        self.expr, self.allowed, self.i = expr, allowed, 0
+    def __init__(self, expr: str, allowed: set[str], no_lists: frozenset[str] | set[str] = frozenset()) -> None:
+        self.expr, self.allowed, self.no_lists, self.i = expr, allowed, no_lists, 0
 
     def parse(self) -> Node:
         node = self._or()
@@ -98,6 +98,8 @@ class _Parser:
             )
         value: Any
         if op in ("$in:", "$nin:"):
+            if prop in self.no_lists:
+                raise FilterError(f"{op} is only allowed on numeric properties, not on '{prop}'.")
             if not (raw.startswith("[") and raw.endswith("]")):
                 raise FilterError(f"{op} takes a list in brackets.")
             value = [_unescape(v) for v in raw[1:-1].split(",") if v != ""]
@@ -109,10 +111,16 @@ class _Parser:
 
 
 def compile_filter(
-    expr: str, allowed: set[str], lookup: Callable[[dict[str, Any], str], Any]
+    expr: str,
+    allowed: set[str],
+    lookup: Callable[[dict[str, Any], str], Any],
+    *,
+    no_lists: frozenset[str] | set[str] = frozenset(),
 ) -> Callable[[dict[str, Any]], bool]:
-    """A predicate over items; raises ``FilterError`` on a bad or unfilterable filter."""
-    tree = _Parser(expr, allowed).parse()
+    """A predicate over items; raises ``FilterError`` on a bad or unfilterable filter, or on ``$in:``/``$nin:`` on a
+    property in ``no_lists`` (the legacy API's string properties: "We only allow in and not in operators on numeric
+    properties", restdocs "Filtering")."""
+    tree = _Parser(expr, allowed, no_lists).parse()
 
     def check(item: dict[str, Any], node: Node) -> bool:
         if node[0] == "and" and isinstance(node[1], list):

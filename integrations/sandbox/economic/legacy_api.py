@@ -78,7 +78,9 @@ def legacy_get(ag: Agreement, request: Request, parts: list[str], base: str) -> 
         return _departments(ag, request, parts, base)
     if parts == ["suppliers"]:
         items = [shapes.supplier_json(s, base) for s in ag.suppliers.values()]
-        return shapes.collection(request, base, "/suppliers", items, shapes.SUPPLIER_FILTERABLE)
+        return shapes.collection(
+            request, base, "/suppliers", items, shapes.SUPPLIER_FILTERABLE, text=shapes.SUPPLIER_TEXT
+        )
     if n == 2 and parts[0] == "suppliers":
         supplier = ag.suppliers.get(int(parts[1])) if parts[1].isdigit() else None
         if supplier is None:

@@ -52,7 +52,22 @@ BOOKED_FILTERABLE = {
     "remainder",
     "remainderInBaseCurrency",
 }
-SUPPLIER_FILTERABLE = {"supplierNumber", "name", "corporateIdentificationNumber", "currency", "email", "barred"}
+# suppliers.get.schema.json: every property marked "filterable": true; all but supplierNumber and barred are
+# strings, on which the legacy API refuses $in:/$nin: ("We only allow in and not in operators on numeric
+# properties", restdocs "Filtering").
+SUPPLIER_TEXT = {
+    "address",
+    "bankAccount",
+    "city",
+    "corporateIdentificationNumber",
+    "country",
+    "currency",
+    "defaultInvoiceText",
+    "email",
+    "name",
+    "zip",
+}
+SUPPLIER_FILTERABLE = SUPPLIER_TEXT | {"supplierNumber", "barred"}
 ACCOUNT_FILTERABLE = {"accountNumber", "accountType", "balance", "barred", "blockDirectEntries", "debitCredit", "name"}
 YEAR_FILTERABLE = {"closed", "fromDate", "toDate", "year"}
 DIST_FILTERABLE = {"departmentalDistributionNumber", "name"}
@@ -62,12 +77,20 @@ def year_path(year: str) -> str:
     return year.replace("/", "_6_")
 
 
-def collection(request: Request, base: str, path: str, items: list[dict[str, Any]], filterable: set[str]) -> Response:
+def collection(
+    request: Request,
+    base: str,
+    path: str,
+    items: list[dict[str, Any]],
+    filterable: set[str],
+    text: frozenset[str] | set[str] = frozenset(),
+) -> Response:
+    """A legacy collection page; ``text``: string properties, on which ``$in:``/``$nin:`` are refused."""
     total = len(items)
     flt = request.query_value("filter")
     if flt:
         try:
-            keep = compile_filter(flt, filterable, dotted)
+            keep = compile_filter(flt, filterable, dotted, no_lists=text)
         except FilterError as exc:
             raise legacy_error(400, str(exc), hint="See the collection's schema for filterable properties.") from None
         items = [i for i in items if keep(i)]
