@@ -29,7 +29,15 @@ TRACKING = {
 # with a setup error naming the category; an admin maps it in Integrations settings, then "Re-sync these".
 XERO_UNMAPPED_CATEGORY = "Travel"
 # e-conomic (the sandbox's chart of accounts): what an accountant would pick from its catalogues.
-ECONOMIC_ACCOUNTS = {"Hosting & software": "2210", "Rent": "2800", "Electricity & heating": "2800"}
+ECONOMIC_ACCOUNTS = {
+    "Hosting & software": "2210",
+    "Advertising": "2220",
+    "Cleaning": "2230",
+    "Consulting": "2240",
+    "Travel": "2250",
+    "Rent": "2800",
+    "Electricity & heating": "2800",
+}
 ECONOMIC_DEFAULT_ACCOUNT = "2200"  # Office supplies
 ECONOMIC_VAT = {"I25": "I25", "I0": "I0", "REV": "I0"}  # reverse charge: no input VAT on the bill itself
 ECONOMIC_DEPARTMENTS = {"Operations": "Administration"}  # e-conomic has Sales, Administration, Development
