@@ -167,6 +167,17 @@ def test_add_a_credit_note_from_a_bill_starts_from_that_bill(accountant_client, 
     assert accountant_client.get(NEW, {"kind": "credit_note", "credits": foreign.pk}).status_code == 404
 
 
+def test_approving_a_credit_note_says_the_credit_note_is_on_its_way(accountant_client, make_document):
+    bill = make_document(invoice_number="INV-61", status="draft")
+    note = note_for(make_document(invoice_number="INV-60"))
+    for document, toast in (
+        (note, "Approved. The credit note is on its way to your ERP."),
+        (bill, "Approved. The bill is on its way to your ERP."),
+    ):
+        response = accountant_client.post(reverse("documents:approve", args=[document.pk]), follow=True)
+        assert toast in response.content.decode()
+
+
 # --- editing -----------------------------------------------------------------------------------------------------
 def test_a_credit_note_s_amounts_are_edited_negative_and_an_invoice_s_are_not(accountant_client, make_document):
     bill = make_document()
