@@ -268,6 +268,25 @@ def test_a_paid_credit_note_reads_refunded_and_its_payment_is_a_refund(accountan
     assert '<span class="status status-refunded">Refunded</span>' in listing
 
 
+def test_an_approved_credit_note_reads_applied_to_its_bill_or_not_refunded_never_unpaid(
+    accountant_client, make_document
+):
+    bill = make_document(invoice_number="INV-71")
+    applied = services.document_approve(document=note_for(bill, invoice_number="CN-71"), actor=None)
+    alone = services.document_approve(document=note_for(bill, invoice_number="CN-72", credits=None), actor=None)
+    for note, words in ((applied, "Applied to INV-71"), (alone, "Not refunded")):
+        for url in (reverse("documents:detail", args=[note.pk]), reverse("integrations:document_tab", args=[note.pk])):
+            header = accountant_client.get(url).content.decode().split("<h1>")[1].split("</h1>")[0]
+            assert f'<span class="status status-approved">{words}</span>' in header, url
+    section = accountant_client.get(reverse("documents:detail", args=[bill.pk])).content.decode()
+    section = section[section.index('id="credit-notes"') :]
+    assert "<td>Applied to INV-71</td>" in section and "Unpaid" not in section
+    listing = accountant_client.get(reverse("documents:list")).content.decode()
+    assert '<span class="status status-approved">Applied to INV-71</span>' in listing[listing.index("CN-71") :][:900]
+    assert '<span class="status status-approved">Not refunded</span>' in listing[listing.index("CN-72") :][:900]
+    assert '<span class="status status-approved">Unpaid</span>' in listing[listing.index('number-col">INV-71<') :][:900]
+
+
 def test_credit_notes_and_files_add_no_queries_per_row(accountant_client, company, master, xero):
     def count() -> int:
         with CaptureQueriesContext(connection) as ctx:
