@@ -139,9 +139,7 @@ class Document(models.Model):
     # A credit note is stored with a negative total and VAT: what the supplier owes back.
     kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.INVOICE)
     # The supplier's bill a credit note corrects (same supplier); allocated against it in the ERP where possible.
-    credits = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="credit_notes"
-    )
+    credits = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="credit_notes")
     vendor = models.ForeignKey(Vendor, on_delete=models.PROTECT, related_name="documents")
     invoice_number = models.CharField(max_length=50)
     issue_date = models.DateField()
@@ -222,9 +220,15 @@ class Document(models.Model):
 
     @property
     def status_label(self) -> str:
-        """The status in words: a paid credit note is *refunded* (the supplier paid the money back)."""
+        """The status in words.  A credit note is never "unpaid": paid, it is *refunded* (the supplier paid the money
+        back); approved, it is applied to the bill it corrects (allocated against it in the ERP), or else waits to
+        be refunded."""
         if self.is_credit_note and self.status == self.Status.PAID:
             return str(_("Refunded"))
+        if self.is_credit_note and self.status == self.Status.APPROVED:
+            if self.credits_id:
+                return str(_("Applied to %(number)s")) % {"number": self.credits.invoice_number}
+            return str(_("Not refunded"))
         return str(self.get_status_display())
 
 

@@ -82,7 +82,8 @@ def document_get(*, company: Company, pk: int) -> Document:
 
 def document_credit_notes(*, document: Document) -> QuerySet[Document]:
     """The supplier's credit notes that correct this bill, oldest first."""
-    return Document.objects.filter(company_id=document.company_id, credits=document).order_by("issue_date", "id")
+    notes = Document.objects.filter(company_id=document.company_id, credits=document).order_by("issue_date", "id")
+    return notes.select_related("credits")  # their status names the bill
 
 
 def document_payments(*, document: Document) -> QuerySet[Payment]:

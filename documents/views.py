@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 
 from django.conf import settings
@@ -169,7 +170,7 @@ def document_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     return render(request, "documents/document_detail.html", detail_context(request, document, form=form), status=422)
 
 
-def _status_action(request: HtmxHttpRequest, pk: int, action, success: str) -> HttpResponse:
+def _status_action(request: HtmxHttpRequest, pk: int, action, success: Callable[[Document], str]) -> HttpResponse:
     membership = membership_for(request)
     document = get_for_company(Document.objects.all(), membership, pk=pk)
     require_editor(membership)
@@ -178,20 +179,26 @@ def _status_action(request: HtmxHttpRequest, pk: int, action, success: str) -> H
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
-        messages.success(request, success)
+        messages.success(request, success(document))
     return redirect("documents:detail", pk=document.pk)
 
 
 @require_POST
 @login_required
 def document_approve(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    return _status_action(request, pk, services.document_approve, _("Approved. The bill is on its way to your ERP."))
+    return _status_action(request, pk, services.document_approve, _approved_message)
+
+
+def _approved_message(document: Document) -> str:
+    if document.is_credit_note:
+        return _("Approved. The credit note is on its way to your ERP.")
+    return _("Approved. The bill is on its way to your ERP.")
 
 
 @require_POST
 @login_required
 def document_submit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    return _status_action(request, pk, services.document_submit, _("Submitted for approval."))
+    return _status_action(request, pk, services.document_submit, lambda document: _("Submitted for approval."))
 
 
 def _payment_message(document: Document) -> str:

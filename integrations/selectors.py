@@ -6,11 +6,13 @@ the amount of history, so the document list and the Integrations tab stay fast (
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cache
 
-from django.db.models import Case, CharField, Count, Exists, F, Max, Min, OuterRef, Q, QuerySet, When
+from django.db.models import Case, CharField, Count, Exists, F, Max, Min, OuterRef, Q, QuerySet, Value, When
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
@@ -18,6 +20,7 @@ from django.utils.translation import gettext_lazy
 
 from documents.models import Document
 from integrations import stored_text
+from integrations.connectors import CONNECTOR_KINDS, get_connector_class
 from integrations.models import BulkResync, ErpEntry, ErrorCategory, Integration, SyncAttempt, SyncJob
 from roger.models import Company
 
@@ -196,8 +199,32 @@ def _fix(category: str, integration_id: int, first_document_id: int, documents: 
 
 def _cause() -> Case:
     """What needs attention on an entry: its error, or — for a bill in step with the ERP whose file the ERP refused
-    (issue #15) — why its file is missing."""
-    return Case(When(error_message="", then=F("attachment_note")), default=F("error_message"), output_field=CharField())
+    (issue #15) — why its file is missing.  An error that only names the entry ("Booked in e-conomic (voucher 30)")
+    is its connector's cause ("Booked in e-conomic"), so such entries are one group, not one each."""
+    return Case(
+        When(error_message="", then=F("attachment_note")),
+        *_entry_detail_causes(),
+        default=F("error_message"),
+        output_field=CharField(),
+    )
+
+
+@cache
+def _entry_detail_causes() -> tuple[When, ...]:
+    whens = []
+    for kind in CONNECTOR_KINDS:
+        for template, cause in get_connector_class(kind).attention_causes.items():
+            pattern = _stored_pattern(template)
+            whens.append(When(integration__kind=kind, error_message__regex=pattern, then=Value(cause)))
+    return tuple(whens)
+
+
+def _stored_pattern(template: str) -> str:
+    """The stored messages made from ``template``, as a regular expression for the database (any placeholder
+    value; every other character literal)."""
+    parts = stored_text.PLACEHOLDER.split(template)
+    literal = [re.sub(r"([^\w\s])", r"\\\1", part) for part in parts[::2]]
+    return "^" + ".+".join(literal) + "$"
 
 
 def attention_groups(company: Company) -> list[AttentionGroup]:

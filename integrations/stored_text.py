@@ -6,7 +6,8 @@ reasons a bill is booked, connection states — into log records and entries onc
 person reads one, this module finds the catalogue's template the stored text was made from — an exact message, or
 one whose ``{placeholders}`` match (compiled once per language to a regular expression) — and formats its
 translation with the values it captured; a value that is itself one of Roger's messages (a booked reason inside a
-refusal) is translated too.  A text made of several such sentences is translated sentence by sentence.  Whatever
+refusal) is translated too, and an amount or a VAT rate Roger wrote in plain notation ("6246.91") is shown in the
+reader's ("6.246,91" in Danish).  A text made of several such sentences is translated sentence by sentence.  Whatever
 matches no template is the ERP's own words, left exactly as the ERP wrote them.
 """
 
@@ -14,10 +15,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from decimal import Decimal
 from functools import cache, lru_cache
 
-from django.utils import translation
+from django.utils import formats, translation
 from django.utils.translation import gettext, trans_real
+
+from roger.amounts import format_amount
 
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
 SENTENCES = re.compile(r"(?<=[.!?])\s+(?=[A-Z“\"(])")
@@ -25,6 +29,11 @@ SENTENCES = re.compile(r"(?<=[.!?])\s+(?=[A-Z“\"(])")
 REFERENCE_LANGUAGE = "da"
 # How deep a message inside a message's value is looked for (a reason inside a refusal inside a note).
 NESTING = 2
+# Placeholders that carry an amount, written as Roger writes amounts into messages (``f"{amount:.2f}"``), and the
+# one that carries a VAT rate.  Only a value written that way is reformatted: a CVR number in {theirs} stays.
+AMOUNTS = frozenset({"amount", "sum", "theirs", "total", "vat"})
+PLAIN_AMOUNT = re.compile(r"-?\d+\.\d\d")
+PLAIN_RATE = re.compile(r"\d+(\.\d+)?")
 
 
 @dataclass(frozen=True)
@@ -89,6 +98,7 @@ def _one(text: str, language: str, depth: int = 0) -> str | None:
     msgid, values = known
     if depth < NESTING:
         values = {name: _nested(value, language, depth) for name, value in values.items()}
+    values = {name: _number(name, value) for name, value in values.items()}
     translated = gettext(msgid)
     try:
         return translated.format(**values) if values else translated
@@ -104,6 +114,15 @@ def _nested(value: str, language: str, depth: int) -> str:
         return value
     inner = _one(value, language, depth + 1)
     return value if inner is None else inner
+
+
+def _number(name: str, value: str) -> str:
+    """An amount or a rate in the active language's notation, as the page shows every other amount."""
+    if name in AMOUNTS and PLAIN_AMOUNT.fullmatch(value):
+        return format_amount(value)
+    if name == "rate" and PLAIN_RATE.fullmatch(value):
+        return formats.number_format(Decimal(value))
+    return value
 
 
 def shown(text: str) -> Shown:

@@ -161,8 +161,12 @@ class PaymentData:
 
     def comparable(self) -> dict[str, str]:
         if self.allocate_to:
-            return {"allocated_to": self.allocate_to, "payment_date": self.payment_date.isoformat(),
-                    "amount": f"{self.amount:.2f}", "currency": self.currency}
+            return {
+                "allocated_to": self.allocate_to,
+                "payment_date": self.payment_date.isoformat(),
+                "amount": f"{self.amount:.2f}",
+                "currency": self.currency,
+            }
         fields = {
             "bank_account": self.bank_account,
             "payment_date": self.payment_date.isoformat(),
@@ -309,6 +313,10 @@ class Connector(abc.ABC):
     # Whether the ERP allocates a credit note against a bill through its API; without, a credit note's
     # allocation is left to the accountant in the ERP (the engine says so once, and does not fail).
     supports_allocation: bool = False
+
+    # Stored messages whose ``{placeholders}`` carry one entry's details, not its cause ("Booked in e-conomic
+    # (voucher {voucher})"), each with the cause Requires attention groups them under; the detail stays on the row.
+    attention_causes: Mapping[str, str] = {}
 
     # --- optional: the document's file on its entry (R17) -----------------------------------------------
     attachment_limits: AttachmentLimits | None = None  # None: the ERP takes no files through its API

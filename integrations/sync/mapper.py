@@ -118,7 +118,8 @@ def bill_data(document: Document, integration: Integration) -> BillData:
     account = mappings.get("accounts", {}).get(str(document.category_id))
     if not account:
         if document.category.account_code:
-            message = N_("Category “{category}” (account {code}) is not mapped to an account in {integration}.")
+            # The code is Roger's own for the category (it may well be the ERP account to pick): say whose it is.
+            message = N_("Category “{category}” ({code} in Roger) has no {integration} account mapped.")
         else:
             message = N_("Category “{category}” is not mapped to an account in {integration}.")
         raise _setup(

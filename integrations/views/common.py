@@ -19,7 +19,7 @@ def refusal(error: ValidationError) -> str:
 
 
 def company_document(membership: Membership, pk: int) -> Document:
-    return get_for_company(Document.objects.select_related("vendor"), membership, pk=pk)
+    return get_for_company(Document.objects.select_related("vendor", "credits"), membership, pk=pk)
 
 
 def chosen_integration(

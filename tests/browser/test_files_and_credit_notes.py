@@ -166,7 +166,7 @@ def test_a_credit_note_is_made_for_a_bill_and_the_bill_shows_what_is_due_after_i
         bill.pk,
     )
     page.click(f"form[action$='/approve/'] button:has-text('{t(lang, 'Approve')}')")
-    expect(page.locator("#toasts")).to_contain_text(t(lang, "Approved. The bill is on its way to your ERP."))
+    expect(page.locator("#toasts")).to_contain_text(t(lang, "Approved. The credit note is on its way to your ERP."))
     shots(page, "credit-note-approved")
 
     page.click("#corrects a")

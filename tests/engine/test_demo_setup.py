@@ -66,7 +66,7 @@ def test_the_demo_company_syncs_to_both_sandboxes_and_a_rerun_changes_nothing(sa
     failed = SyncAttempt.objects.filter(integration=xero, document__in=travel, entry_kind="bill", outcome="failed")
     assert {a.document_id for a in failed} == set(travel.values_list("pk", flat=True))
     assert {(a.error_category, a.erp_message) for a in failed} == {
-        ("setup", "Category “Travel” (account 493) is not mapped to an account in Xero.")
+        ("setup", "Category “Travel” (493 in Roger) has no Xero account mapped.")
     }
 
     # The organisation's existing suppliers were found, not created again: one contact per supplier.

@@ -167,6 +167,17 @@ def test_add_a_credit_note_from_a_bill_starts_from_that_bill(accountant_client, 
     assert accountant_client.get(NEW, {"kind": "credit_note", "credits": foreign.pk}).status_code == 404
 
 
+def test_approving_a_credit_note_says_the_credit_note_is_on_its_way(accountant_client, make_document):
+    bill = make_document(invoice_number="INV-61", status="draft")
+    note = note_for(make_document(invoice_number="INV-60"))
+    for document, toast in (
+        (note, "Approved. The credit note is on its way to your ERP."),
+        (bill, "Approved. The bill is on its way to your ERP."),
+    ):
+        response = accountant_client.post(reverse("documents:approve", args=[document.pk]), follow=True)
+        assert toast in response.content.decode()
+
+
 # --- editing -----------------------------------------------------------------------------------------------------
 def test_a_credit_note_s_amounts_are_edited_negative_and_an_invoice_s_are_not(accountant_client, make_document):
     bill = make_document()
@@ -255,6 +266,25 @@ def test_a_paid_credit_note_reads_refunded_and_its_payment_is_a_refund(accountan
     assert "Tilbagebetalt 250,00 DKK af 250,00 DKK." in html
     listing = accountant_client.get(reverse("documents:list")).content.decode()
     assert '<span class="status status-refunded">Refunded</span>' in listing
+
+
+def test_an_approved_credit_note_reads_applied_to_its_bill_or_not_refunded_never_unpaid(
+    accountant_client, make_document
+):
+    bill = make_document(invoice_number="INV-71")
+    applied = services.document_approve(document=note_for(bill, invoice_number="CN-71"), actor=None)
+    alone = services.document_approve(document=note_for(bill, invoice_number="CN-72", credits=None), actor=None)
+    for note, words in ((applied, "Applied to INV-71"), (alone, "Not refunded")):
+        for url in (reverse("documents:detail", args=[note.pk]), reverse("integrations:document_tab", args=[note.pk])):
+            header = accountant_client.get(url).content.decode().split("<h1>")[1].split("</h1>")[0]
+            assert f'<span class="status status-approved">{words}</span>' in header, url
+    section = accountant_client.get(reverse("documents:detail", args=[bill.pk])).content.decode()
+    section = section[section.index('id="credit-notes"') :]
+    assert "<td>Applied to INV-71</td>" in section and "Unpaid" not in section
+    listing = accountant_client.get(reverse("documents:list")).content.decode()
+    assert '<span class="status status-approved">Applied to INV-71</span>' in listing[listing.index("CN-71") :][:900]
+    assert '<span class="status status-approved">Not refunded</span>' in listing[listing.index("CN-72") :][:900]
+    assert '<span class="status status-approved">Unpaid</span>' in listing[listing.index('number-col">INV-71<') :][:900]
 
 
 def test_credit_notes_and_files_add_no_queries_per_row(accountant_client, company, master, xero):

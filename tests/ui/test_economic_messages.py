@@ -58,11 +58,24 @@ def test_a_phrase_inside_a_sentence_is_translated_and_a_word_stays_a_value():
     refusal = entries.vat_refusal(bill(vat=Decimal("200.00")), "I25", Decimal("25"), "change the draft")
     assert refusal is not None
     assert danish(refusal.message).text == (
-        "For at ændre kladden beregner e-conomic momsen ud fra momskode I25 (25 %): 250.00; fakturaen siger 200.00"
+        "For at ændre kladden beregner e-conomic momsen ud fra momskode I25 (25 %): 250,00; fakturaen siger 200,00"
     )
     # "Invoice" is also a message of its own ("Faktura"), but here it is a file's name.
     refused = attach_results.too_big_or_wrong_type(item("Invoice"), 413)
     assert danish(refused.message).text == "e-conomic afviste Invoice, fordi den er for stor (HTTP 413)"
+
+
+def test_amounts_and_rates_inside_a_message_are_shown_in_the_reader_s_notation():
+    refusal = entries.vat_refusal(bill(total=Decimal("31234.55"), vat=Decimal("990.68")), "I25", Decimal("25"), "x y")
+    assert refusal is not None and refusal.message.endswith("(25%): 6246.91; the bill says 990.68")  # stored plain
+    assert danish(refusal.message).text.endswith("(25 %): 6.246,91; fakturaen siger 990,68")
+    with translation.override("en"):
+        assert stored_text.translate(refusal.message).endswith("(25%): 6,246.91; the bill says 990.68")
+    reduced = entries.vat_refusal(bill(vat=Decimal("100.00")), "I12", Decimal("12.5"), "x y")
+    assert reduced is not None and danish(reduced.message).text.endswith("(12,5 %): 138,89; fakturaen siger 100,00")
+    # A number that is not an amount stays as written: a CVR number in {theirs}, an invoice number in {number}.
+    cvr = "Supplier 1001 in e-conomic (Chairs A/S) has CVR 12345678, not 87654321"
+    assert danish(cvr).text == "Leverandør 1001 i e-conomic (Chairs A/S) har CVR 12345678, ikke 87654321"
 
 
 def test_the_erp_s_own_words_around_roger_s_stay_the_erp_s():

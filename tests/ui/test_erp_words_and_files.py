@@ -84,6 +84,17 @@ def test_where_the_erp_allocates_a_credit_note_its_payment_entry_is_an_allocatio
     assert "<h3>Kreditnota</h3>" in card(html, "bill") and "<h3>Udligning</h3>" in card(html, "payment")
 
 
+def test_once_the_allocation_is_in_the_erp_the_card_says_it_is_allocated(
+    accountant_client, make_document, xero, monkeypatch
+):
+    monkeypatch.setattr(XeroConnector, "supports_allocation", True)
+    note = credit_note(make_document(invoice_number="INV-1"))
+    entry(note, xero, erp_number="CN-0001")
+    entry(note, xero, kind="payment", erp_id="alloc-1", erp_number="")
+    html = card(tab(accountant_client, note, xero), "payment")
+    assert "The credit note is allocated against INV-1 in Xero." in html and "once both are there" not in html
+
+
 def test_a_credit_note_for_a_bill_paid_in_full_says_it_stays_open_in_the_erp(
     accountant_client, make_document, xero, monkeypatch
 ):

@@ -33,14 +33,19 @@ def _setup_error(document, integration) -> mapper.MappingError:
     return raised.value
 
 
-def test_a_mapper_message_made_in_english_reads_in_danish(make_document, company, xero):
+def test_an_unmapped_category_s_own_code_is_not_taken_for_the_erp_account(make_document, company, xero):
     travel = CategoryFactory(company=company, name="Travel", account_code="493")
     error = _setup_error(make_document(category=travel), xero).error
-    assert error.message == "Category “Travel” (account 493) is not mapped to an account in Xero."
+    assert error.message == "Category “Travel” (493 in Roger) has no Xero account mapped."
+    assert error.hint == "Map it in Integrations settings → Xero → Mappings, then re-sync."
+
+
+def test_a_mapper_message_made_in_english_reads_in_danish(make_document, company, xero):
+    travel = CategoryFactory(company=company, name="Travel", account_code="")
+    error = _setup_error(make_document(category=travel), xero).error
+    assert error.message == "Category “Travel” is not mapped to an account in Xero."
     with translation.override("da"):
-        assert stored_text.translate(error.message) == (
-            "Kategorien “Travel” (konto 493) er ikke tilknyttet en konto i Xero."
-        )
+        assert stored_text.translate(error.message) == "Kategorien “Travel” er ikke tilknyttet en konto i Xero."
         assert stored_text.translate(error.hint) == (
             "Tilknyt den under Integrationer → Xero → Tilknytninger, og synkronisér så igen."
         )

@@ -112,3 +112,36 @@ def test_resync_these_checks_roles_and_ownership(viewer_client, accountant_clien
     assert viewer_client.post(reverse("integrations:attention_resync"), data).status_code == 403
     data["integration"] = foreign_integration.pk
     assert accountant_client.post(reverse("integrations:attention_resync"), data).status_code == 404
+
+
+def test_booked_e_conomic_documents_are_one_cause_whatever_their_voucher(accountant_client, make_document, economic):
+    booked = [make_document(invoice_number=f"INV-{voucher}") for voucher in (30, 37)]
+    for document, voucher in zip(booked, (30, 37), strict=True):
+        reason = f"Booked in e-conomic (voucher {voucher})"
+        entry(
+            document,
+            economic,
+            erp_number=str(voucher),
+            state="blocked",
+            booked=True,
+            booked_reason=reason,
+            needs_attention=True,
+            error_category="booked",
+            error_message=reason,
+            error_hint="Booked entries cannot change; post a correction (counter-entry) in e-conomic",
+        )
+    html = accountant_client.get(reverse("documents:list"), {"tab": "attention"}).content.decode()
+    section = html[
+        html.index('id="attention-section"') : html.index("</section>", html.index('id="attention-section"'))
+    ]
+    assert section.count('class="attention-group"') == 1
+    assert "2 documents</strong>: Booked in e-conomic\n" in section and "voucher" not in section
+    assert "Booked in e-conomic (voucher 30)" in html and "Booked in e-conomic (voucher 37)" in html  # on the rows
+    message = section.split('name="message" value="')[1].split('"')[0]
+    r = accountant_client.post(
+        reverse("integrations:attention_resync"),
+        {"integration": economic.pk, "category": "booked", "message": message},
+        headers=HTMX,
+    )
+    assert r.status_code == 200
+    assert set(BulkResync.objects.get().items.values_list("document_id", flat=True)) == {d.pk for d in booked}

@@ -38,6 +38,7 @@ from integrations.connectors.economic.booking import Booker
 from integrations.connectors.economic.catalogues import Catalogues, DepartmentResolver
 from integrations.connectors.economic.client import EconomicHttp
 from integrations.connectors.economic.creating import Creator
+from integrations.connectors.economic.errors import BOOKED_CAUSE, BOOKED_REASON
 from integrations.connectors.economic.ids import marker_token, token_in, with_marker
 from integrations.connectors.economic.reading import TOKENS_PER_FILTER, Reader
 from integrations.connectors.economic.reference import Reference
@@ -62,6 +63,7 @@ class EconomicConnector(Connector):
     # Roger does not match: a credit note stays an open item the accountant matches in e-conomic ("Udlign
     # posteringer på din leverandør", the guide that tag links to).
     supports_allocation = False
+    attention_causes = {BOOKED_REASON: BOOKED_CAUSE}  # one group in Requires attention, not one per voucher
     attachment_limits = LIMITS  # Documents API: PDF/JPEG/PNG, 9 MB, one document per voucher (``attaching``)
 
     def __init__(

@@ -14,6 +14,7 @@ from typing import Any
 from integrations.connectors.base import N_, EntryKind, ErpError, ErrorCategory
 
 BOOKED_REASON = N_("Booked in e-conomic (voucher {voucher})")
+BOOKED_CAUSE = N_("Booked in e-conomic")  # what Requires attention groups booked entries under, whatever the voucher
 BOOKED_HINT = N_("Booked entries cannot change; post a correction (counter-entry) in e-conomic")
 CLOSED_HINT = N_(
     "The accounting period is closed in e-conomic. Reopen it there, or post the change as a correction in an "
