@@ -70,4 +70,12 @@ def test_the_language_switcher_changes_the_language_and_keeps_it(page, live_serv
     expect(page.locator("html")).to_have_attribute("lang", other)
     page.reload()
     expect(page.locator("h1")).to_have_text(t(other, "Documents"))  # kept in the profile, over the browser
+    expect(page.locator("#language-select")).to_have_value(other)
     shots(page, "switched-language", full_page=False)
+    # "As my browser" hands the choice back: the browser's language, and the menu shows that choice (QA walk: it
+    # showed the language it resulted in).
+    page.select_option("#language-select", "")
+    page.wait_for_load_state()
+    expect(page.locator("h1")).to_have_text(t(lang, "Documents"))
+    expect(page.locator("#language-select")).to_have_value("")
+    expect(page.locator("#language-select option:checked")).to_have_text(t(lang, "As my browser"))
