@@ -44,6 +44,9 @@ class OptionsForm(forms.ModelForm):
             "push_drafts": _("Push drafts on upload"),
             "book_after_sync": _("Book entries after sync"),
         }
+        # The switches' labels say it all; the model's help texts (English, for the admin) are not shown here, so
+        # no field points aria-describedby at them.
+        help_texts = dict.fromkeys(fields, "")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

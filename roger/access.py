@@ -19,6 +19,10 @@ from roger.models import Membership
 M = TypeVar("M", bound=Model)
 
 
+class NoCompany(PermissionDenied):
+    """The signed-in user is a member of no company (Roger's operator, say: staff, working in /admin/)."""
+
+
 def membership_for(request: HttpRequest) -> Membership:
     """The signed-in user's membership in the company they are working in (cached on the request)."""
     cached = getattr(request, "_roger_membership", None)
@@ -31,7 +35,7 @@ def membership_for(request: HttpRequest) -> Membership:
     wanted = request.session.get("company_id")
     membership = (memberships.filter(company_id=wanted).first() if wanted else None) or memberships.first()
     if membership is None:
-        raise PermissionDenied(_("Your user is not a member of any company."))
+        raise NoCompany(_("Your user is not a member of any company."))
     request._roger_membership = membership  # type: ignore[attr-defined]
     return membership
 

@@ -18,9 +18,14 @@ def membership(request: HttpRequest) -> dict[str, object]:
 
 
 def languages(request: HttpRequest) -> dict[str, object]:
-    """The language switcher: the languages, and what this user chose ("" = as the browser says)."""
-    session = getattr(request, "session", None)
+    """The language switcher: the languages, and what this user chose ("" = as the browser says): the profile's
+    choice (copied into the session) once signed in, the switcher's cookie before."""
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        chosen = request.session.get(roger_languages.SESSION_KEY, "")
+    else:
+        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
     return {
         "roger_languages": settings.LANGUAGES,
-        "chosen_language": session.get(roger_languages.SESSION_KEY, "") if session is not None else "",
+        "chosen_language": chosen if roger_languages.supported(chosen) else roger_languages.BROWSER,
     }

@@ -4,11 +4,12 @@ from collections.abc import Callable
 
 from django.contrib.messages import get_messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import translation
 from django_htmx.http import trigger_client_event
 
 from roger import languages
+from roger.access import NoCompany
 
 
 class HtmxMessagesMiddleware:
@@ -57,3 +58,22 @@ class MethodNotAllowedPageMiddleware:
         if "Allow" in response:
             page["Allow"] = response["Allow"]
         return page
+
+
+class StaffWithoutCompanyMiddleware:
+    """Roger's operator is staff and a member of no company: their work is in the admin site.  Opening one of
+    Roger's pages (the page after login, ``/``, ``/documents/``) takes them there instead of a 403.  Forms and htmx
+    requests keep the 403."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not isinstance(exception, NoCompany) or not getattr(request.user, "is_staff", False):
+            return None
+        if request.method != "GET" or getattr(request, "htmx", False):
+            return None
+        return redirect("admin:index")

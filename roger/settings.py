@@ -77,6 +77,8 @@ MIDDLEWARE = [
     "roger.middleware.HtmxMessagesMiddleware",
     # Django answers a wrong method with an empty 405; people get a page that says what happened.
     "roger.middleware.MethodNotAllowedPageMiddleware",
+    # Staff in no company (the operator) opening Roger's pages land in /admin/, not on a 403.
+    "roger.middleware.StaffWithoutCompanyMiddleware",
 ]
 
 ROOT_URLCONF = "roger.urls"

@@ -69,10 +69,24 @@ def test_a_selection_across_pages_and_all_documents_matching_the_filter(page, li
     expect(page.locator("#bulk-resync")).to_have_text(f"{t(lang, 'Re-sync')} (2)")  # kept across pages
     expect(page.locator("#bulk-selected")).to_contain_text(t(lang, "%(count)s of them on other pages.", count=1))
     shots(page, "selection-across-pages", full_page=False)
+    page.evaluate("document.getElementById('document-table').dataset.before = 'batch'")
     page.click("#bulk-resync")
     expect(page.locator("#bulk-bar .bulk-summary")).to_contain_text(
         tn(lang, "%(counter)s document", "%(counter)s documents", 2), timeout=30_000
     )
+    # The table reloads when the batch ends, on the page it was on (QA walk: it jumped back to page 1).
+    expect(page.locator("#document-table:not([data-before])")).to_have_count(1)
+    expect(page.locator(".pagination")).to_contain_text(
+        tn(
+            lang,
+            "Page %(number)s of %(pages)s · %(counter)s document",
+            "Page %(number)s of %(pages)s · %(counter)s documents",
+            61,
+            number=2,
+            pages=2,
+        )
+    )
+    assert "page=2" in page.url
 
     page.goto(f"{live_server.url}/documents/")
     page.check("#select-all", force=True)

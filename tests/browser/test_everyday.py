@@ -70,4 +70,36 @@ def test_the_language_switcher_changes_the_language_and_keeps_it(page, live_serv
     expect(page.locator("html")).to_have_attribute("lang", other)
     page.reload()
     expect(page.locator("h1")).to_have_text(t(other, "Documents"))  # kept in the profile, over the browser
+    expect(page.locator("#language-select")).to_have_value(other)
     shots(page, "switched-language", full_page=False)
+    # "As my browser" hands the choice back: the browser's language, and the menu shows that choice (QA walk: it
+    # showed the language it resulted in).
+    page.select_option("#language-select", "")
+    page.wait_for_load_state()
+    expect(page.locator("h1")).to_have_text(t(lang, "Documents"))
+    expect(page.locator("#language-select")).to_have_value("")
+    expect(page.locator("#language-select option:checked")).to_have_text(t(lang, "As my browser"))
+
+
+# The room the search box leaves for its placeholder, and the placeholder's width in the box's own font.
+PLACEHOLDER_FIT = """el => {
+  const style = getComputedStyle(el);
+  const context = document.createElement("canvas").getContext("2d");
+  context.font = style.font;
+  const room = el.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+  return {text: context.measureText(el.placeholder).width, room: room};
+}"""
+
+
+def test_the_search_box_shows_its_whole_placeholder(page, live_server, accountant, make_document, shots, lang):
+    """QA walk: "Number, vendor, d" / "Nummer, leverand" at 1280 px.  And the phone layout keeps to its width."""
+    make_document()
+    login(page, live_server.url, "bob")
+    for width in (1280, 390):
+        page.set_viewport_size({"width": width, "height": 900})
+        search = page.locator("#q")
+        expect(search).to_have_attribute("placeholder", t(lang, "Number, vendor, description, amount"))
+        fit = search.evaluate(PLACEHOLDER_FIT)
+        assert fit["text"] <= fit["room"], (width, fit)
+        assert page.evaluate("document.documentElement.scrollWidth") <= width  # nothing sticks out sideways
+        shots(page, f"filters-{width}px", full_page=False)

@@ -152,3 +152,40 @@ def test_the_attention_groups_check_ownership(accountant_client, other_company):
     foreign = BulkResync.objects.create(company=other_company, total=0)
     r = accountant_client.get(reverse("integrations:attention_groups"), {"bulk": foreign.pk}, headers=HTMX)
     assert r.status_code == 404
+
+
+def _bulk_finished_listeners(html: str) -> list[dict[str, str]]:
+    """The elements that reload something when a batch ends (``hx-trigger="bulkFinished from:body"``)."""
+    from html.parser import HTMLParser
+
+    found: list[dict[str, str]] = []
+
+    class Parser(HTMLParser):
+        def handle_starttag(self, tag, attrs):
+            attributes = {k: v or "" for k, v in attrs}
+            if "bulkFinished" in attributes.get("hx-trigger", ""):
+                found.append({"tag": tag, **attributes})
+
+    Parser().feed(html)
+    return found
+
+
+def test_the_table_reloads_the_page_it_was_on_when_a_batch_ends(accountant_client, company, master, xero):
+    """QA walk: a re-sync started on page 2 reloaded page 1 (the filter form, which carries no page, answered the
+    event and pushed its own address).  The table reloads the address that drew it: page, filter and order."""
+    bulk_documents(company, master, 120)  # all: three pages of 50; unpaid: two
+    query = {"tab": "unpaid", "q": "BULK", "sort": "total", "page": "2"}
+    html = accountant_client.get(reverse("documents:list"), query, **EN).content.decode()
+    [table] = [e for e in _bulk_finished_listeners(html) if e.get("hx-target") == "#document-table"]
+    assert table["tag"] != "form" and "hx-push-url" not in table
+    url = table["hx-get"]
+    assert url.startswith(reverse("documents:list") + "?")
+    assert {"page=2", "sort=total", "q=BULK", "tab=unpaid"} <= set(url.split("?")[1].split("&"))
+    again = accountant_client.get(url, headers=HTMX, **EN).content.decode()
+    assert again.lstrip().startswith('<div id="document-table"') and "Page 2 of 2 · 60 documents" in again
+    # A table drawn by an htmx filter change (its address pushed) reloads that address, not the first page.
+    html = accountant_client.get(reverse("documents:list"), {**query, "tab": "all", "page": "3"}, headers=HTMX)
+    [table] = _bulk_finished_listeners(html.content.decode())
+    assert {"page=3", "tab=all"} <= set(table["hx-get"].split("?")[1].split("&"))
+    again = accountant_client.get(table["hx-get"], headers=HTMX, **EN).content.decode()
+    assert "Page 3 of 3 · 120 documents" in again

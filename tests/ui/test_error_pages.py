@@ -7,7 +7,7 @@ import pytest
 from django.test import Client, override_settings
 from django.urls import reverse
 
-from tests.factories import DocumentFactory
+from tests.factories import DocumentFactory, UserFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("debug_off")]
 EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
@@ -69,3 +69,33 @@ def test_a_csrf_failure_explains_the_expired_form(accountant, make_document):
     client.force_login(accountant)
     r = client.post(reverse("documents:approve", args=[make_document(status="draft").pk]), **EN)
     assert r.status_code == 403 and "The form expired" in r.content.decode()
+
+
+def test_staff_in_no_company_land_in_the_admin_site_after_login_and_from_roger_s_pages(db):
+    """QA walk: the demo operator (staff, in no company) signed in on Roger's login page and got a 403 whose only
+    button led back to it."""
+    UserFactory(username="operator", is_staff=True)
+    client = Client()
+    r = client.post(reverse("login"), {"username": "operator", "password": "pw-for-tests"}, follow=True, **EN)
+    assert r.redirect_chain[-1][0] == reverse("admin:index") and r.status_code == 200
+    for address in ["/", reverse("documents:list"), reverse("integrations:settings")]:
+        r = client.get(address, follow=True, **EN)
+        assert r.redirect_chain[-1][0] == reverse("admin:index"), address
+    # A form or an htmx request is still refused, with a way out that is not Roger's own pages.
+    r = client.get(reverse("documents:list"), headers={"HX-Request": "true"}, **EN)
+    assert r.status_code == 403
+    html = client.post(reverse("integrations:bulk_resync"), {"document_ids": [1]}, **EN).content.decode()
+    main = html.split('<main id="main">')[1]
+    assert f'href="{reverse("admin:index")}"' in main and f'href="{reverse("documents:list")}"' not in main
+
+
+def test_a_user_in_no_company_gets_a_403_that_does_not_lead_back_to_itself(db):
+    UserFactory(username="lonely")
+    client = Client()
+    r = client.post(reverse("login"), {"username": "lonely", "password": "pw-for-tests"}, follow=True, **EN)
+    html = r.content.decode()
+    assert r.status_code == 403 and _is_styled_page(html) and "Your user is not a member of any company." in html
+    assert "Ask a company admin to add your user to the company." in html
+    assert f'href="{reverse("documents:list")}"' not in html.split('<main id="main">')[1]  # no loop back here
+    assert f'action="{reverse("logout")}"' in html.split('<main id="main">')[1]  # the way out: log out
+    assert f'href="{reverse("admin:index")}"' not in html  # not staff

@@ -91,3 +91,27 @@ def test_the_danish_catalogue_is_complete_and_compiled():
         catalogue = GNUTranslations(mo)
     compiled = set(catalogue._catalog)  # type: ignore[attr-defined]
     assert [msgid for msgid, _ in entries if msgid not in compiled and (msgid, 0) not in compiled] == []
+
+
+def _chosen_in_the_menu(html: str) -> list[str]:
+    return re.findall(
+        r'<option value="([^"]*)"[^>]* selected', html.split('id="language-select"')[1].split("</select>")[0]
+    )
+
+
+def test_the_menu_shows_the_users_choice_not_the_language_it_results_in(client, accountant, make_document):
+    """QA walk: after "As my browser" the menu showed "English" (the language the browser's choice gave)."""
+    make_document()
+    client.force_login(accountant)
+    english_browser = {"HTTP_ACCEPT_LANGUAGE": "en"}
+    assert _chosen_in_the_menu(client.get(LIST, **english_browser).content.decode()) == [""]  # nothing chosen yet
+    client.post(reverse("set_language"), {"language": "da", "next": LIST})
+    assert _chosen_in_the_menu(client.get(LIST, **english_browser).content.decode()) == ["da"]
+    client.post(reverse("set_language"), {"language": "", "next": LIST})
+    html = client.get(LIST, **english_browser).content.decode()
+    assert "<h1>Documents</h1>" in html and _chosen_in_the_menu(html) == [""]
+    # Before login the switcher's cookie is the choice.
+    anonymous = Client()
+    assert _chosen_in_the_menu(anonymous.get(reverse("login"), **english_browser).content.decode()) == [""]
+    anonymous.post(reverse("set_language"), {"language": "en", "next": reverse("login")})
+    assert _chosen_in_the_menu(anonymous.get(reverse("login"), HTTP_ACCEPT_LANGUAGE="da").content.decode()) == ["en"]

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from django.urls import reverse
@@ -57,8 +58,15 @@ def test_it_reports_progress_then_a_summary_and_stops_polling(accountant_client,
     r = accountant_client.get(status_url(bulk), {"row_ids": ",".join(str(d.pk) for d in docs)}, headers=HTMX)
     html = r.content.decode()
     assert "every 1s" not in html and "3 documents" in html and "Xero 2 synced, 1 failed" in html
-    assert "?tab=attention" in html
+    assert "?tab=attention" in html and ">See Requires attention</a>." in html
     assert json.loads(r["HX-Trigger"])["bulkFinished"] == {"bulk": bulk.pk, "failed": 1}
+    # QA walk: "…only approved documents sync. see Requires attention": no sentence of the summary starts in
+    # lowercase, in either language.
+    for language in ("en", "da"):
+        r = accountant_client.get(status_url(bulk), headers=HTMX, HTTP_ACCEPT_LANGUAGE=language)
+        summary = r.content.decode().split('class="bulk-summary"')[1].split('<div id="document-table"')[0]
+        text = " ".join(re.sub(r"<[^>]+>", " ", summary.split(">", 1)[1]).split())
+        assert "Xero" in text and not re.search(r"\. [a-zæøå]", text), (language, text)
     assert 'id="list-tabs" role="list" hx-swap-oob="true"' in html and 'data-count="attention">1<' in html
     assert 'data-state="synced"' in html and 'data-state="failed"' in html
 
