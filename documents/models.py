@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from roger.models import Company
 
@@ -113,7 +114,7 @@ class VatCode(models.Model):
     objects = CompanyQuerySet.as_manager()
 
     class Meta:
-        verbose_name = _("VAT code")
+        verbose_name = pgettext_lazy("admin", "VAT code")  # lower case mid-sentence; "VAT code" is a label
         verbose_name_plural = _("VAT codes")
         ordering = ["code"]
         constraints = [models.UniqueConstraint(fields=["company", "code"], name="vat_code_unique_per_company")]

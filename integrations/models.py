@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from documents.models import Document, Vendor
 from integrations import crypto
@@ -174,7 +175,7 @@ class ErpEntry(models.Model):
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
-        verbose_name = _("ERP entry")
+        verbose_name = pgettext_lazy("admin", "ERP entry")  # lower case mid-sentence; "ERP entry" is a heading
         verbose_name_plural = _("ERP entries")
         constraints = [
             models.UniqueConstraint(
