@@ -1,9 +1,11 @@
 from django.apps import AppConfig
 from django.db.backends.signals import connection_created
+from django.utils.translation import gettext_lazy as _
 
 
 class DocumentsConfig(AppConfig):
     name = "documents"
+    verbose_name = _("Documents")
 
     def ready(self) -> None:
         from documents.search import register_sqlite_fold

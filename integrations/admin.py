@@ -1,8 +1,80 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
-from integrations.models import BulkResync, BulkResyncItem, ErpEntry, Integration, RateLimit, SyncAttempt, SyncJob
+from documents.models import Document
+from integrations import erp_words
+from integrations.models import (
+    BulkResync,
+    BulkResyncItem,
+    EntryKind,
+    ErpEntry,
+    Integration,
+    RateLimit,
+    SyncAttempt,
+    SyncJob,
+)
+
+CREDIT = Document.Kind.CREDIT_NOTE
+
+
+class EntryKindFilter(admin.SimpleListFilter):
+    """The entry kind in the app's words: a credit note's entries are a credit note and an allocation or refund
+    (issue #15), not a vendor bill and a vendor payment.  Filters on the stored entry kind and the document's kind."""
+
+    title = _("entry kind")
+    parameter_name = "entry"
+    field = "kind"  # the entry kind's field on the model filtered
+    meanings = {  # choice: (stored entry kind, on a credit note)
+        "bill": (EntryKind.BILL, False),
+        "payment": (EntryKind.PAYMENT, False),
+        "credit_note": (EntryKind.BILL, True),
+        "allocation_or_refund": (EntryKind.PAYMENT, True),
+    }
+
+    def lookups(self, request, model_admin):
+        return [
+            ("bill", EntryKind.BILL.label),
+            ("payment", EntryKind.PAYMENT.label),
+            ("credit_note", _("Credit note")),
+            ("allocation_or_refund", _("Allocation or refund")),
+        ]
+
+    def queryset(self, request, queryset):
+        if self.value() not in self.meanings:
+            return queryset
+        kind, credit = self.meanings[self.value()]
+        queryset = queryset.filter(**{self.field: kind})
+        return queryset.filter(document__kind=CREDIT) if credit else queryset.exclude(document__kind=CREDIT)
+
+
+class AttemptEntryKindFilter(EntryKindFilter):
+    field = "entry_kind"
+
+
+class EntryKindColumns:
+    """The entry kind as the app says it (a credit note's entries in the ERP's words), and the document's kind."""
+
+    entry_kind_field = "kind"
+
+    @admin.display(description=_("Entry kind"))
+    def entry(self, obj):
+        kind = getattr(obj, self.entry_kind_field)
+        if not obj.document.is_credit_note:
+            return EntryKind(kind).label
+        return erp_words.entry_labels(obj.document, obj.integration)[kind]
+
+    @admin.display(description=_("Document kind"), ordering="document__kind")
+    def document_kind(self, obj):
+        return obj.document.get_kind_display()
+
+
+def read_only(model, entry_kind_field: str) -> list[str]:
+    """Every field, read only, with the entry kind shown in words and the document's kind beside it."""
+    names = [f.name for f in model._meta.fields]
+    at = names.index(entry_kind_field)
+    return [*names[:at], "entry", "document_kind", *names[at + 1 :]]
 
 
 @admin.register(Integration)
@@ -17,11 +89,12 @@ class IntegrationAdmin(admin.ModelAdmin):
 
 
 @admin.register(ErpEntry)
-class ErpEntryAdmin(admin.ModelAdmin):
+class ErpEntryAdmin(EntryKindColumns, admin.ModelAdmin):
     list_display = [
         "document",
         "integration",
-        "kind",
+        "entry",
+        "document_kind",
         "erp_number",
         "erp_status",
         "state",
@@ -29,10 +102,11 @@ class ErpEntryAdmin(admin.ModelAdmin):
         "needs_attention",
         "last_synced_at",
     ]
-    list_filter = ["integration__company", "integration", "kind", "state", "booked", "needs_attention"]
+    list_filter = ["integration__company", "integration", EntryKindFilter, "state", "booked", "needs_attention"]
     list_select_related = ["document", "document__vendor", "integration"]
     search_fields = ["document__invoice_number", "erp_id", "erp_number"]
-    readonly_fields = [f.name for f in ErpEntry._meta.fields]
+    exclude = ["kind"]  # shown in words by entry()
+    readonly_fields = read_only(ErpEntry, "kind")
 
     def has_add_permission(self, request):
         return False
@@ -79,16 +153,18 @@ class BulkResyncAdmin(admin.ModelAdmin):
 
 
 @admin.register(SyncAttempt)
-class SyncAttemptAdmin(admin.ModelAdmin):
+class SyncAttemptAdmin(EntryKindColumns, admin.ModelAdmin):
     """The integration log across companies (R16): filter, search, read only."""
 
+    entry_kind_field = "entry_kind"
     list_display = [
         "reference",
         "created_at",
         "company",
         "integration",
         "document",
-        "entry_kind",
+        "entry",
+        "document_kind",
         "action",
         "outcome",
         "error_category",
@@ -102,13 +178,14 @@ class SyncAttemptAdmin(admin.ModelAdmin):
         "error_category",
         "trigger",
         "action",
-        "entry_kind",
+        AttemptEntryKindFilter,
         "created_at",
     ]
     list_select_related = ["company", "integration", "document", "document__vendor"]
     search_fields = ["reference", "document__invoice_number", "erp_id", "erp_number"]
     date_hierarchy = "created_at"
-    readonly_fields = [f.name for f in SyncAttempt._meta.fields]
+    exclude = ["entry_kind"]  # shown in words by entry()
+    readonly_fields = read_only(SyncAttempt, "entry_kind")
 
     def has_add_permission(self, request):
         return False

@@ -1,9 +1,11 @@
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
 
 
 class IntegrationsConfig(AppConfig):
     name = "integrations"
+    verbose_name = _("Integrations")
 
     def ready(self) -> None:
         # Document events become sync jobs in the same transaction as the change (DESIGN §5 step 1).

@@ -8,13 +8,14 @@ from django.utils.translation import gettext_lazy as _
 class Company(models.Model):
     """A tenant: everything an accountant sees belongs to exactly one company."""
 
-    name = models.CharField(max_length=200)
-    slug = models.SlugField(unique=True)
-    base_currency = models.CharField(max_length=3, default="DKK")
-    created_at = models.DateTimeField(auto_now_add=True)
+    name = models.CharField(_("name"), max_length=200)
+    slug = models.SlugField(_("slug"), unique=True)
+    base_currency = models.CharField(_("base currency"), max_length=3, default="DKK")
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
-        verbose_name_plural = "companies"
+        verbose_name = _("company")
+        verbose_name_plural = _("companies")
         ordering = ["name"]
 
     def __str__(self) -> str:
@@ -27,11 +28,17 @@ class Membership(models.Model):
         ACCOUNTANT = "accountant", _("Accountant")
         VIEWER = "viewer", _("Viewer")
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
-    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="memberships")
-    role = models.CharField(max_length=20, choices=Role.choices, default=Role.ACCOUNTANT)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("user")
+    )
+    company = models.ForeignKey(
+        Company, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("company")
+    )
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.ACCOUNTANT)
 
     class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
         constraints = [
             models.UniqueConstraint(fields=["user", "company"], name="one_membership_per_user_and_company"),
             models.CheckConstraint(
