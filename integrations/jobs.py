@@ -91,8 +91,13 @@ def stage(
     now = timezone.now()
     table = SyncJob._meta.db_table
     least = _least(f"{table}.next_attempt_at", "excluded.next_attempt_at")
-    # Who labels the next run: a request that no run has answered yet outranks a later automatic event.
-    keep_request = f"excluded.trigger = 'event' AND {table}.requests > {table}.claimed_requests"
+    # Who labels the next run: a request that no run has answered yet outranks a later automatic event — one not
+    # claimed yet, or one a run is answering now (claimed, not finalized): if that run dies (kill -9), the worker
+    # that takes the job over logs and re-runs it under the row's labels, which must still be the request's.
+    keep_request = (
+        f"excluded.trigger = 'event' AND ({table}.requests > {table}.claimed_requests"
+        f" OR ({table}.state = 'running' AND {table}.trigger <> 'event'))"
+    )
     sql = f"""
         INSERT INTO {table} (document_id, integration_id, state, wanted_version, want_bill, want_payment, trigger,
                              event, requested_by_id, bulk_id, attempts, next_attempt_at, lease_token, last_error,

@@ -3,11 +3,13 @@ re-sync ends with an outcome per item — whatever happens to its jobs.  Each te
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import threading
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
 from documents import services
 from integrations.models import BulkResync, BulkResyncItem, SyncAttempt, SyncJob
@@ -89,6 +91,27 @@ def test_an_automatic_event_does_not_relabel_a_request_no_run_has_answered(erp, 
     run(erp.integration)
     last = SyncAttempt.objects.filter(document=document).order_by("id").last()
     assert (last.trigger, last.triggered_by_id, last.event) == ("manual", accountant.user_id, "resync_bill")
+
+
+def test_an_edit_while_a_request_runs_does_not_relabel_it_when_its_worker_dies(erp, make_document):
+    """Found by the interleavings test (seed 65857): a bulk's run was going when the document was edited, then its
+    worker was killed; the worker that took the job over logged and re-ran it as an automatic sync, so the bulk's
+    request ended without a record of its own."""
+    [document] = approved(make_document, 1)
+    run(erp.integration)  # the approval's sync
+    accountant = membership(document)
+    bulk = request_bulk_resync(membership=accountant, document_ids=[document.pk])
+    token, _ = engine.claim(erp.integration.pk, limit=10)  # the bulk's run starts…
+    services.document_update(document=document, actor=None, description="Edited during the bulk's run")
+    # …and its worker is killed (kill -9): nothing finalizes; its lease runs out.
+    SyncJob.objects.filter(lease_token=token).update(lease_expires_at=timezone.now() - dt.timedelta(seconds=1))
+    run(erp.integration)
+
+    records = SyncAttempt.objects.filter(document=document, created_at__gte=bulk.created_at)
+    assert records.exists()
+    assert set(records.values_list("trigger", "bulk", "triggered_by")) == {("bulk", bulk.pk, accountant.user_id)}
+    assert erp.bills()[0].description == "Edited during the bulk's run"
+    assert bulk_progress(bulk).finished
 
 
 def test_a_bulk_item_retried_with_backoff_waits_and_the_bulk_finishes_then_takes_its_final_outcome(erp, make_document):
