@@ -3,7 +3,7 @@ POST creates or updates — spec operation summaries, reference/erp_apis.md §1.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from integrations.connectors.base import (
@@ -37,6 +37,17 @@ def no_contact() -> ErpError:
 
 
 def create_bills(conn: XeroConnector, items: Sequence[WriteItem]) -> list[ItemResult]:
+    return create_with_contacts(conn, items, bill_body, "/Invoices", "Invoices")
+
+
+def create_with_contacts(
+    conn: XeroConnector,
+    items: Sequence[WriteItem],
+    body: Callable[[BillData, str], dict[str, Any]],
+    path: str,
+    wrapper: str,
+) -> list[ItemResult]:
+    """``PUT`` new bills or credit notes in batches, each with its supplier's contact (found or created first)."""
     results: dict[str, ItemResult] = {}
     valid = prechecked(items, results)
     if valid:
@@ -46,10 +57,10 @@ def create_bills(conn: XeroConnector, items: Sequence[WriteItem]) -> list[ItemRe
         for item in valid:
             contact = contacts.get(bill(item).vendor.number)
             if isinstance(contact, str):
-                todo.append((item, bill_body(bill(item), contact)))
+                todo.append((item, body(bill(item), contact)))
             else:
                 results[item.ref] = ItemResult(item.ref, Outcome.FAILED, error=contact or no_contact())
-        results.update(run_batches(conn, EntryKind.BILL, "PUT", "/Invoices", "Invoices", todo, Outcome.CREATED))
+        results.update(run_batches(conn, EntryKind.BILL, "PUT", path, wrapper, todo, Outcome.CREATED))
     return [results[i.ref] for i in items]
 
 

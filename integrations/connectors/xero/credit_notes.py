@@ -6,11 +6,11 @@ for bills.  A credit note that is allocated, refunded, voided or in a locked per
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from integrations.connectors.base import EntryKind, ItemResult, Outcome, WriteItem
 from integrations.connectors.xero import credit_lookups
-from integrations.connectors.xero.bills import bill, no_contact, unchanged
+from integrations.connectors.xero.bills import bill, create_with_contacts, no_contact, unchanged
 from integrations.connectors.xero.bodies import credit_note_body, update_status
 from integrations.connectors.xero.writes import current, prechecked, run_batches
 
@@ -21,20 +21,7 @@ WRAPPER = "CreditNotes"
 
 
 def create_credit_notes(conn: XeroConnector, items: Sequence[WriteItem]) -> list[ItemResult]:
-    results: dict[str, ItemResult] = {}
-    valid = prechecked(items, results)
-    if valid:
-        conn.lock_dates()
-        contacts = conn.directory.resolve([bill(i).vendor for i in valid])
-        todo: list[tuple[WriteItem, dict[str, Any]]] = []
-        for item in valid:
-            contact = contacts.get(bill(item).vendor.number)
-            if isinstance(contact, str):
-                todo.append((item, credit_note_body(bill(item), contact)))
-            else:
-                results[item.ref] = ItemResult(item.ref, Outcome.FAILED, error=contact or no_contact())
-        results.update(run_batches(conn, EntryKind.BILL, "PUT", "/CreditNotes", WRAPPER, todo, Outcome.CREATED))
-    return [results[i.ref] for i in items]
+    return create_with_contacts(conn, items, credit_note_body, "/CreditNotes", WRAPPER)
 
 
 def update_credit_notes(conn: XeroConnector, items: Sequence[WriteItem]) -> list[ItemResult]:
